@@ -1,0 +1,172 @@
+//! The command-line front end: arguments or standard input in, results and
+//! one-line errors out, and an exit code that says which kind of failure.
+
+use calc::evaluate;
+use std::env;
+use std::ffi::OsString;
+use std::io::{self, BufRead, Write};
+use std::process::ExitCode;
+
+/// Exit code when standard input or output fails (closed pipe, unreadable input).
+const EXIT_IO: u8 = 3;
+
+const USAGE: &str = "\
+Usage: calc EXPRESSION...
+       calc            (no arguments: one expression per line from standard input)
+
+Integer arithmetic on signed 64-bit integers, exact or refused.
+The arguments are joined with spaces: calc 9 % 4, calc '9 % 4' and calc 9%4 agree.
+
+Operators, loosest to tightest:
+  + -        add, subtract
+  * x / %    multiply (x needs no quoting), divide (toward zero), remainder (sign of the dividend)
+  - +        sign
+  ^          power (right-associative; -2 ^ 2 is -4)
+  ( )        grouping
+
+Options (first argument only):
+  -h, --help       print this help
+  -V, --version    print the version
+  --               end of options; anything else starting with '-' is a number's sign
+
+Exit status: 0 success, 1 arithmetic error, 2 usage or syntax error, 3 input/output error.
+With standard input, the highest status of all lines.
+";
+
+/// What the command line asks for.
+#[derive(Debug, PartialEq, Eq)]
+enum Request {
+    Help,
+    Version,
+    /// One expression, from the arguments joined with spaces.
+    Expression(String),
+    /// No arguments: expressions line by line from standard input.
+    Lines,
+}
+
+fn request_from(arguments: &[OsString]) -> Request {
+    let words: Vec<String> = arguments
+        .iter()
+        .map(|argument| argument.to_string_lossy().into_owned())
+        .collect();
+    match words.first().map(String::as_str) {
+        None => Request::Lines,
+        Some("-h" | "--help") => Request::Help,
+        Some("-V" | "--version") => Request::Version,
+        Some("--") => Request::Expression(words[1..].join(" ")),
+        Some(_) => Request::Expression(words.join(" ")),
+    }
+}
+
+fn main() -> ExitCode {
+    let arguments: Vec<OsString> = env::args_os().skip(1).collect();
+    let mut stdout = io::stdout().lock();
+    let outcome = match request_from(&arguments) {
+        Request::Help => write!(stdout, "{USAGE}").map_err(cannot_write).map(|()| 0),
+        Request::Version => writeln!(stdout, "calc {}", env!("CARGO_PKG_VERSION"))
+            .map_err(cannot_write)
+            .map(|()| 0),
+        Request::Expression(expression) => evaluate_one(&expression, &mut stdout),
+        Request::Lines => evaluate_lines(io::stdin().lock(), &mut stdout),
+    };
+    let code = outcome
+        .and_then(|code| stdout.flush().map_err(cannot_write).map(|()| code))
+        .unwrap_or_else(|error| {
+            eprintln!("calc: {error}");
+            EXIT_IO
+        });
+    ExitCode::from(code)
+}
+
+/// Says which stream failed, since `io::Error` alone reads like "Broken pipe".
+fn cannot_write(error: io::Error) -> io::Error {
+    io::Error::new(
+        error.kind(),
+        format!("cannot write to standard output: {error}"),
+    )
+}
+
+fn cannot_read(error: io::Error) -> io::Error {
+    io::Error::new(error.kind(), format!("cannot read standard input: {error}"))
+}
+
+/// Prints the value of one expression, or its error; returns the exit code.
+fn evaluate_one(expression: &str, stdout: &mut impl Write) -> io::Result<u8> {
+    match evaluate(expression) {
+        Ok(value) => writeln!(stdout, "{value}")
+            .map_err(cannot_write)
+            .map(|()| 0),
+        Err(error) => {
+            eprintln!("calc: {error}");
+            Ok(error.exit_code())
+        }
+    }
+}
+
+/// Evaluates every non-blank line until end of input, going on after errors;
+/// returns the highest exit code seen.
+fn evaluate_lines(mut input: impl BufRead, stdout: &mut impl Write) -> io::Result<u8> {
+    let mut worst = 0;
+    let mut line = Vec::new();
+    for number in 1.. {
+        line.clear();
+        if input.read_until(b'\n', &mut line).map_err(cannot_read)? == 0 {
+            break;
+        }
+        let text = String::from_utf8_lossy(&line);
+        if text.trim().is_empty() {
+            continue;
+        }
+        let code = match evaluate(&text) {
+            Ok(value) => {
+                writeln!(stdout, "{value}").map_err(cannot_write)?;
+                0
+            }
+            Err(error) => {
+                eprintln!("calc: line {number}: {error}");
+                error.exit_code()
+            }
+        };
+        worst = worst.max(code);
+    }
+    Ok(worst)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(words: &[&str]) -> Request {
+        let arguments: Vec<OsString> = words.iter().map(OsString::from).collect();
+        request_from(&arguments)
+    }
+
+    #[test]
+    fn options_are_read_only_in_first_place() {
+        assert_eq!(request(&["-h"]), Request::Help);
+        assert_eq!(request(&["--version"]), Request::Version);
+        assert_eq!(request(&["1", "-h"]), Request::Expression("1 -h".into()));
+        assert_eq!(request(&["--", "-h"]), Request::Expression("-h".into()));
+    }
+
+    #[test]
+    fn a_leading_minus_is_a_sign() {
+        assert_eq!(
+            request(&["-5", "+", "3"]),
+            Request::Expression("-5 + 3".into())
+        );
+    }
+
+    #[test]
+    fn no_arguments_reads_lines() {
+        assert_eq!(request(&[]), Request::Lines);
+    }
+
+    #[test]
+    fn lines_go_on_after_errors_and_report_the_worst() {
+        let mut output = Vec::new();
+        let code = evaluate_lines(&b"1 + 1\n\n1 / 0\n2 +\n3"[..], &mut output);
+        assert_eq!(code.ok(), Some(2));
+        assert_eq!(output, b"2\n3\n");
+    }
+}

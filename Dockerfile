@@ -1,0 +1,95 @@
+# calc in an empty image: one static binary, /calc, and nothing else.
+#
+#   docker build -t calc . && docker run --rm calc 9 % 4
+#
+# Where no registry answers, tools/seed-base-images builds the base image first.
+# Works with the classic builder and with BuildKit: no syntax line, no RUN --mount.
+
+# ---- build: a static musl binary, std rebuilt for size, no crates.io needed ----
+# Pinned by tag; the suite (bookworm, with -updates and -security) pins the toolchain.
+ARG BUILD_IMAGE=debian:bookworm-slim
+FROM ${BUILD_IMAGE} AS build
+# A failing command anywhere in a pipe fails the step.
+SHELL ["/bin/bash", "-o", "pipefail", "-c"]
+
+# Rust 1.96, std's sources (with std's vendored dependencies) and musl, all from
+# Debian, so the build reaches no registry but the Debian archive.
+# hadolint ignore=DL3008
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends cargo-web rust-web-src rustc-web musl-tools binutils \
+ && rm -rf /var/lib/apt/lists/*
+
+ENV CARGO_HOME=/cargo \
+    # -Z flags on Debian's stable rustc: build-std and immediate-abort are unstable.
+    RUSTC_BOOTSTRAP=1 \
+    # Same timestamps in every build, so two builds give the same layer digest.
+    SOURCE_DATE_EPOCH=0
+
+# One-time setup, derived from the build machine so the file builds natively on arm64 too:
+# - the target is <arch>-unknown-linux-musl, linked by musl-gcc;
+# - crates.io is replaced by Debian's vendored copy of std's own dependencies,
+#   the only crates a dependency-free binary needs when build-std compiles std;
+# - an empty libunwind.a: the musl target always asks the linker for libunwind,
+#   but with panic=immediate-abort nothing unwinds, so no symbol of it is used.
+RUN set -eu; \
+    triple="$(uname -m)-unknown-linux-musl"; \
+    vendor="$(find /usr/src -maxdepth 3 -type d -path '/usr/src/rustc-*/library/vendor' | head -n 1)"; \
+    test -n "$vendor"; \
+    mkdir -p "$CARGO_HOME" /opt/empty-libunwind; \
+    ar rcs /opt/empty-libunwind/libunwind.a; \
+    printf '%s\n' \
+      '[build]' "target = \"$triple\"" \
+      '[source.crates-io]' 'replace-with = "debian-vendor"' \
+      '[source.debian-vendor]' "directory = \"$vendor\"" \
+      "[target.$triple]" 'linker = "musl-gcc"' \
+      > "$CARGO_HOME/config.toml"
+
+# What each flag is for:
+#   -Zunstable-options -Cpanic=immediate-abort   a panic is one abort instruction: no
+#                                                unwinding, no panic messages, no formatting code for them
+#   -Ctarget-feature=+crt-static                 link musl's libc statically
+#   -Crelocation-model=static -Clink-arg=-static a plain static executable, not static-pie: no self-relocation code
+#   -Clink-self-contained=no                     use Debian's musl (musl-gcc), not rustc's bundled CRT objects
+#   -Clink-arg=-Wl,-z,noseparate-code            no page-sized padding around the code segment: 8 KiB of a
+#                                                62 KiB binary; the price is that the ELF headers and
+#                                                read-only data share the executable mapping
+#   -L/opt/empty-libunwind                       the empty libunwind.a above
+ENV RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort -Ctarget-feature=+crt-static -Crelocation-model=static -Clink-arg=-static -Clink-self-contained=no -L/opt/empty-libunwind -Clink-arg=-Wl,-z,noseparate-code"
+# -Z build-std recompiles std and panic_abort with the release profile (opt-level z, LTO) and the flags above.
+# -Z avoid-dev-deps leaves the test-only dependencies unresolved, so cargo never asks crates.io for them.
+ENV CARGO_BUILD_FLAGS="--release -Z avoid-dev-deps -Z build-std=std,panic_abort"
+
+WORKDIR /src
+# The manifest alone first: compiling std (about 35 s) is cached until Cargo.toml changes.
+COPY Cargo.toml ./
+RUN mkdir src \
+ && echo 'fn main() {}' > src/main.rs \
+ && : > src/lib.rs \
+ # shellcheck disable=SC2086
+ && cargo build $CARGO_BUILD_FLAGS \
+ && rm -rf src
+
+COPY src ./src
+# Changing this reruns only the step below: the suite builds twice with different
+# values to prove that compiling the same sources gives the same /calc layer.
+ARG REBUILD=0
+# touch: COPY keeps the sources' old mtimes, which cargo would take for "unchanged since the placeholder".
+# The output gets a fixed mode and mtime so the /calc layer is the same in every build.
+# shellcheck disable=SC2086
+RUN touch src/main.rs src/lib.rs \
+ && cargo build $CARGO_BUILD_FLAGS \
+ && install -m 0755 target/*-unknown-linux-musl/release/calc /calc \
+ && touch --date=@0 /calc
+
+# ---- the image: /calc alone ----
+FROM scratch
+ARG VERSION=0.1.0
+LABEL org.opencontainers.image.title="calc" \
+      org.opencontainers.image.description="Integer calculator: a static binary alone in an empty image" \
+      org.opencontainers.image.source="https://github.com/calc-containers/calc" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.licenses="MIT"
+COPY --from=build /calc /calc
+# nonroot's uid and gid, as in distroless; scratch has no /etc/passwd, so numbers, not a name.
+USER 65532:65532
+ENTRYPOINT ["/calc"]

@@ -1,0 +1,133 @@
+//! The Docker engine: one client for the run, a preflight that stops the whole
+//! run with one clear line when no engine answers or a base image is missing,
+//! and the labels that mark everything the suite creates.
+
+use futures::StreamExt;
+use std::collections::HashMap;
+use std::time::Duration;
+use testcontainers::bollard::Docker;
+use testcontainers::bollard::query_parameters::{
+    CreateImageOptionsBuilder, ListContainersOptionsBuilder, RemoveContainerOptionsBuilder,
+};
+use tokio::sync::OnceCell;
+
+/// Every container the suite creates carries this label (value [`SUITE_LABEL_VALUE`]),
+/// beside testcontainers' own `org.testcontainers.managed-by=testcontainers`.
+pub const SUITE_LABEL: &str = "org.calc.suite";
+pub const SUITE_LABEL_VALUE: &str = "containers";
+
+/// How long the engine may take to answer a ping.
+const PING_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a pull of a missing base image may take before it counts as "no registry".
+const PULL_TIMEOUT: Duration = Duration::from_secs(120);
+
+static DOCKER: OnceCell<Docker> = OnceCell::const_new();
+
+/// The engine's client; the first call checks that an engine answers and ends
+/// the run with one line if none does.
+pub async fn docker() -> &'static Docker {
+    DOCKER
+        .get_or_init(|| async {
+            match connect().await {
+                Ok(docker) => docker,
+                Err(problem) => abort_run(&format!(
+                    "no Docker engine answers at {}: {problem}. Start one (`sudo systemctl start docker`, \
+                     or `sudo dockerd &`), or point DOCKER_HOST at one, then run the suite again.",
+                    engine_address()
+                )),
+            }
+        })
+        .await
+}
+
+async fn connect() -> Result<Docker, String> {
+    let docker = testcontainers::core::client::docker_client_instance()
+        .await
+        .map_err(|error| error.to_string())?;
+    match tokio::time::timeout(PING_TIMEOUT, docker.ping()).await {
+        Ok(Ok(_)) => Ok(docker),
+        Ok(Err(error)) => Err(error.to_string()),
+        Err(_) => Err(format!("no answer within {} s", PING_TIMEOUT.as_secs())),
+    }
+}
+
+/// Where the client looks for the engine, in words.
+pub fn engine_address() -> String {
+    match std::env::var("DOCKER_HOST") {
+        Ok(host) => format!("DOCKER_HOST={host}"),
+        Err(_) => "unix:///var/run/docker.sock (DOCKER_HOST is not set)".to_owned(),
+    }
+}
+
+/// Ends the whole test run with one line: for conditions no test can pass under.
+pub fn abort_run(message: &str) -> ! {
+    eprintln!("\ncontainers: {message}\n");
+    std::process::exit(1)
+}
+
+/// Makes sure a base image is in the engine, pulling it if a registry answers;
+/// ends the run with instructions if neither works.
+pub async fn ensure_base_image(reference: &str) {
+    let docker = docker().await;
+    if docker.inspect_image(reference).await.is_ok() {
+        return;
+    }
+    let options = CreateImageOptionsBuilder::new()
+        .from_image(reference)
+        .build();
+    let pull = async {
+        let mut progress = docker.create_image(Some(options), None, None);
+        while let Some(step) = progress.next().await {
+            step.map_err(|error| error.to_string())?;
+        }
+        Ok::<(), String>(())
+    };
+    let outcome = match tokio::time::timeout(PULL_TIMEOUT, pull).await {
+        Ok(outcome) => outcome,
+        Err(_) => Err(format!("no answer within {} s", PULL_TIMEOUT.as_secs())),
+    };
+    if let Err(problem) = outcome {
+        abort_run(&format!(
+            "base image {reference} is not in the engine at {} and cannot be pulled ({problem}). \
+             On a machine with no registry, run `tools/seed-base-images`: it builds a stand-in \
+             from the Debian archive and tags it {reference}.",
+            engine_address()
+        ));
+    }
+}
+
+/// The labels the suite puts on a container it creates itself.
+pub fn suite_labels() -> HashMap<String, String> {
+    HashMap::from([
+        (SUITE_LABEL.to_owned(), SUITE_LABEL_VALUE.to_owned()),
+        (
+            "org.testcontainers.managed-by".to_owned(),
+            "testcontainers".to_owned(),
+        ),
+    ])
+}
+
+/// Ids of the containers, running or not, that carry `label=value`.
+pub async fn containers_labelled(label: &str, value: &str) -> Result<Vec<String>, String> {
+    let filters = HashMap::from([("label", vec![format!("{label}={value}")])]);
+    let options = ListContainersOptionsBuilder::new()
+        .all(true)
+        .filters(&filters)
+        .build();
+    let containers = docker()
+        .await
+        .list_containers(Some(options))
+        .await
+        .map_err(|error| format!("cannot list containers: {error}"))?;
+    Ok(containers.into_iter().filter_map(|c| c.id).collect())
+}
+
+/// Removes a container, running or not; a container already gone is fine.
+pub async fn remove_container(id: &str) {
+    let options = RemoveContainerOptionsBuilder::new()
+        .force(true)
+        .v(true)
+        .build();
+    // An error here means it is already gone (or being removed by the engine).
+    let _ = docker().await.remove_container(id, Some(options)).await;
+}

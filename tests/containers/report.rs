@@ -1,0 +1,215 @@
+//! `target/containers/report.md` and `target/containers/sizes.svg`: what the
+//! run measured, one row per image. Tests record facts as they learn them and
+//! the files are rewritten after each, so the last write holds the whole run.
+
+use crate::images::Image;
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::sync::{LazyLock, Mutex};
+use std::time::{Duration, Instant};
+
+/// The Go teaching example's images, measured on this kind of machine: the
+/// reference bars of the chart.
+pub const GO_EXAMPLE_MULTI_STAGE_BYTES: u64 = 1_892_014;
+pub const GO_EXAMPLE_SINGLE_STAGE_BYTES: u64 = 1_256_416_893;
+
+#[derive(Debug, Default, Clone)]
+struct Row {
+    bytes: Option<u64>,
+    layer_bytes: Option<Vec<u64>>,
+    user: Option<String>,
+    shell: Option<bool>,
+    files: Option<usize>,
+    build: Option<Duration>,
+    cases_passed: usize,
+}
+
+struct Report {
+    started: Instant,
+    rows: [Row; 3],
+}
+
+static REPORT: LazyLock<Mutex<Report>> = LazyLock::new(|| {
+    Mutex::new(Report {
+        started: Instant::now(),
+        rows: Default::default(),
+    })
+});
+
+fn record(image: Image, update: impl FnOnce(&mut Row)) {
+    // A test that panicked while holding the lock leaves data that is still usable.
+    let mut report = REPORT
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let index = Image::ALL.iter().position(|&i| i == image).unwrap_or(0);
+    update(&mut report.rows[index]);
+    if let Err(error) = write_files(&report) {
+        eprintln!("containers: cannot write the report: {error}");
+    }
+}
+
+/// Starts the run's clock; called when the suite's runtime starts.
+pub fn start_clock() {
+    LazyLock::force(&REPORT);
+}
+
+pub fn record_build_time(image: Image, build: Duration) {
+    record(image, |row| row.build = Some(build));
+}
+
+pub fn record_size(image: Image, bytes: u64, layer_bytes: Vec<u64>) {
+    record(image, |row| {
+        row.bytes = Some(bytes);
+        row.layer_bytes = Some(layer_bytes);
+    });
+}
+
+pub fn record_user(image: Image, user: String) {
+    record(image, |row| row.user = Some(user));
+}
+
+pub fn record_shell(image: Image, present: bool) {
+    record(image, |row| row.shell = Some(present));
+}
+
+pub fn record_files(image: Image, files: usize) {
+    record(image, |row| row.files = Some(files));
+}
+
+pub fn record_case_passed(image: Image) {
+    record(image, |row| row.cases_passed += 1);
+}
+
+/// `target/containers`, beside the test binaries' own `target/tmp`.
+pub fn directory() -> PathBuf {
+    let tmp = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+    tmp.parent()
+        .map_or(tmp.clone(), |target| target.join("containers"))
+}
+
+fn write_files(report: &Report) -> std::io::Result<()> {
+    let directory = directory();
+    std::fs::create_dir_all(&directory)?;
+    std::fs::write(directory.join("report.md"), markdown(report))?;
+    std::fs::write(directory.join("sizes.svg"), chart(report))
+}
+
+fn or_dash<T>(value: Option<T>, show: impl FnOnce(T) -> String) -> String {
+    value.map_or_else(|| "–".to_owned(), show)
+}
+
+/// 62800 -> "62,800".
+pub fn thousands(value: u64) -> String {
+    let digits = value.to_string();
+    let mut out = String::new();
+    for (index, digit) in digits.chars().enumerate() {
+        if index > 0 && (digits.len() - index).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
+}
+
+fn markdown(report: &Report) -> String {
+    let mut out = String::from(
+        "# Container suite report\n\n\
+         | image | bytes | layers (bytes each, non-empty) | user observed | shell present | files | build | spec cases passed |\n\
+         | --- | ---: | --- | --- | --- | ---: | ---: | ---: |\n",
+    );
+    for (image, row) in Image::ALL.iter().zip(&report.rows) {
+        let layers = or_dash(row.layer_bytes.as_ref(), |sizes| {
+            let each: Vec<String> = sizes.iter().map(|&size| thousands(size)).collect();
+            format!("{} ({})", sizes.len(), each.join(", "))
+        });
+        let _ = writeln!(
+            out,
+            "| {image} | {} | {layers} | {} | {} | {} | {} | {} |",
+            or_dash(row.bytes, thousands),
+            or_dash(row.user.clone(), |user| user),
+            or_dash(row.shell, |present| if present { "yes" } else { "no" }
+                .to_owned()),
+            or_dash(row.files, |files| files.to_string()),
+            or_dash(row.build, |build| format!("{:.1} s", build.as_secs_f64())),
+            row.cases_passed,
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\nReference: the Go teaching example's images, measured on the same kind of machine: \
+         multi-stage {} B, single stage {} B.\n\nFacts recorded over {:.1} s of this run \
+         (builds included; a build served from cache takes about a second).",
+        thousands(GO_EXAMPLE_MULTI_STAGE_BYTES),
+        thousands(GO_EXAMPLE_SINGLE_STAGE_BYTES),
+        report.started.elapsed().as_secs_f64()
+    );
+    out
+}
+
+/// A horizontal bar chart of image sizes on a log scale, 10 KB to 10 GB.
+fn chart(report: &Report) -> String {
+    const WIDTH: f64 = 760.0;
+    const LABEL: f64 = 250.0;
+    const BAR: f64 = 26.0;
+    const GAP: f64 = 14.0;
+    const TOP: f64 = 50.0;
+    let (low, high) = (4.0_f64, 10.0_f64); // log10 of 10 KB and 10 GB
+    let bars: Vec<(String, Option<u64>, &str)> = vec![
+        ("calc:scratch".into(), report.rows[0].bytes, "#2e7d32"),
+        ("calc:nonroot".into(), report.rows[1].bytes, "#1565c0"),
+        ("calc:bloated".into(), report.rows[2].bytes, "#c62828"),
+        (
+            "Go example, multi-stage".into(),
+            Some(GO_EXAMPLE_MULTI_STAGE_BYTES),
+            "#9e9e9e",
+        ),
+        (
+            "Go example, single stage".into(),
+            Some(GO_EXAMPLE_SINGLE_STAGE_BYTES),
+            "#9e9e9e",
+        ),
+    ];
+    let height = TOP + bars.len() as f64 * (BAR + GAP) + 40.0;
+    let scale = |bytes: u64| {
+        let position = ((bytes.max(1) as f64).log10() - low) / (high - low);
+        position.clamp(0.0, 1.0) * (WIDTH - LABEL - 20.0)
+    };
+    let mut svg = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{WIDTH}\" height=\"{height}\" \
+         font-family=\"sans-serif\" font-size=\"13\">\n\
+         <rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n\
+         <text x=\"10\" y=\"24\" font-size=\"16\" font-weight=\"bold\">Image size, bytes (log scale)</text>\n"
+    );
+    for power in 4..=10 {
+        let x = LABEL + scale(10_u64.pow(power));
+        let _ = writeln!(
+            svg,
+            "<line x1=\"{x:.1}\" y1=\"{TOP}\" x2=\"{x:.1}\" y2=\"{:.1}\" stroke=\"#e0e0e0\"/>\
+             <text x=\"{x:.1}\" y=\"{:.1}\" text-anchor=\"middle\" fill=\"#616161\">1e{power}</text>",
+            height - 30.0,
+            height - 14.0
+        );
+    }
+    for (index, (name, bytes, colour)) in bars.iter().enumerate() {
+        let y = TOP + index as f64 * (BAR + GAP);
+        let _ = writeln!(
+            svg,
+            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{name}</text>",
+            LABEL - 8.0,
+            y + BAR * 0.65
+        );
+        if let Some(bytes) = bytes {
+            let width = scale(*bytes).max(1.0);
+            let _ = writeln!(
+                svg,
+                "<rect x=\"{LABEL}\" y=\"{y:.1}\" width=\"{width:.1}\" height=\"{BAR}\" fill=\"{colour}\"/>\
+                 <text x=\"{:.1}\" y=\"{:.1}\">{} B</text>",
+                LABEL + width + 6.0,
+                y + BAR * 0.65,
+                thousands(*bytes)
+            );
+        }
+    }
+    svg.push_str("</svg>\n");
+    svg
+}

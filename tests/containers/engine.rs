@@ -4,6 +4,7 @@
 
 use futures::StreamExt;
 use std::collections::HashMap;
+use std::io::Write;
 use std::time::Duration;
 use testcontainers::bollard::Docker;
 use testcontainers::bollard::query_parameters::{
@@ -61,7 +62,9 @@ pub fn engine_address() -> String {
 
 /// Ends the whole test run with one line: for conditions no test can pass under.
 pub fn abort_run(message: &str) -> ! {
-    eprintln!("\ncontainers: {message}\n");
+    // Straight to the file descriptor: libtest captures eprintln! and would
+    // lose it when the process exits.
+    let _ = writeln!(std::io::stderr(), "\ncontainers: {message}\n");
     std::process::exit(1)
 }
 

@@ -149,7 +149,8 @@ pub fn repository_root() -> PathBuf {
 /// build is run again with it and the tail of its output shown.
 fn failed_build_output(image: Image) -> String {
     let output = Command::new("docker")
-        .args(["build", "--file", image.dockerfile(), "--tag"])
+        // --force-rm: the failed step's container is removed too.
+        .args(["build", "--force-rm", "--file", image.dockerfile(), "--tag"])
         .arg(format!("{REPOSITORY}:{}-failed-build", image.tag()))
         .arg(".")
         .current_dir(repository_root())

@@ -69,10 +69,11 @@ RUN mkdir src \
  && cargo build $CARGO_BUILD_FLAGS \
  && rm -rf src
 
-COPY src ./src
-# Changing this reruns only the step below: the suite builds twice with different
-# values to prove that compiling the same sources gives the same /calc layer.
+# Changing this reruns the compile step below: the suite builds twice with
+# different values to prove that compiling the same sources gives the same /calc
+# layer. (Before the COPY: a step of its own would cost a layer on every edit.)
 ARG REBUILD=0
+COPY src ./src
 # touch: COPY keeps the sources' old mtimes, which cargo would take for "unchanged since the placeholder".
 # The output gets a fixed mode and mtime so the /calc layer is the same in every build.
 # shellcheck disable=SC2086

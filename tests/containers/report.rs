@@ -180,12 +180,15 @@ fn chart(report: &Report) -> String {
          <rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n\
          <text x=\"10\" y=\"24\" font-size=\"16\" font-weight=\"bold\">Image size, bytes (log scale)</text>\n"
     );
-    for power in 4..=10 {
+    let ticks = [
+        "10 kB", "100 kB", "1 MB", "10 MB", "100 MB", "1 GB", "10 GB",
+    ];
+    for (power, tick) in (4..=10).zip(ticks) {
         let x = LABEL + scale(10_u64.pow(power));
         let _ = writeln!(
             svg,
             "<line x1=\"{x:.1}\" y1=\"{TOP}\" x2=\"{x:.1}\" y2=\"{:.1}\" stroke=\"#e0e0e0\"/>\
-             <text x=\"{x:.1}\" y=\"{:.1}\" text-anchor=\"middle\" fill=\"#616161\">1e{power}</text>",
+             <text x=\"{x:.1}\" y=\"{:.1}\" text-anchor=\"middle\" fill=\"#616161\">{tick}</text>",
             height - 30.0,
             height - 14.0
         );
@@ -200,11 +203,16 @@ fn chart(report: &Report) -> String {
         );
         if let Some(bytes) = bytes {
             let width = scale(*bytes).max(1.0);
+            // A long bar carries its value inside, a short one beside it.
+            let (x, anchor, fill) = if width > (WIDTH - LABEL) / 2.0 {
+                (LABEL + width - 6.0, "end", "white")
+            } else {
+                (LABEL + width + 6.0, "start", "black")
+            };
             let _ = writeln!(
                 svg,
                 "<rect x=\"{LABEL}\" y=\"{y:.1}\" width=\"{width:.1}\" height=\"{BAR}\" fill=\"{colour}\"/>\
-                 <text x=\"{:.1}\" y=\"{:.1}\">{} B</text>",
-                LABEL + width + 6.0,
+                 <text x=\"{x:.1}\" y=\"{:.1}\" text-anchor=\"{anchor}\" fill=\"{fill}\">{} B</text>",
                 y + BAR * 0.65,
                 thousands(*bytes)
             );

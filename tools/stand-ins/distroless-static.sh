@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # Assembles gcr.io/distroless/static-debian12:nonroot from Debian packages, as
 # distroless's Bazel rules define it, and writes its root file system to
 # standard output as a tar stream. Runs inside debian:bookworm-slim, started by
@@ -11,7 +12,7 @@ apt-get update -qq >/dev/null
 apt-get install -y -qq --no-install-recommends ca-certificates >/dev/null
 mkdir -p /tmp/debs "$root"
 chown _apt /tmp/debs # apt downloads as _apt
-cd /tmp/debs
+cd /tmp/debs || exit 1
 # shellcheck disable=SC2086 # a list of package names
 apt-get download $packages >/dev/null
 

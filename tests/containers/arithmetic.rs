@@ -2,11 +2,11 @@
 //! same stdout and exit code as the specification says and the same stderr as
 //! the host binary; the entrypoint and `docker run -i` work as documented.
 
-use crate::block_on;
 use crate::images::Image;
 use crate::report;
-use crate::run::{Output, exec, on_host, one_shot, resident, run_to_exit, run_with_stdin};
+use crate::run::{Output, exec, on_host, one_shot, prints_only, resident, run_with_stdin};
 use crate::spec::{Case, specification};
+use crate::{block_on, pass};
 use rstest::rstest;
 use rstest_reuse::apply;
 
@@ -57,9 +57,7 @@ fn image_follows_the_specification(
         )
         .await
         .unwrap_or_else(|problem| panic!("{image}: {}: {problem}", case.describe()));
-        if let Err(problem) = check_against_spec(image, &case, &observed) {
-            panic!("{problem}");
-        }
+        pass(check_against_spec(image, &case, &observed));
         report::record_case_passed(image);
     });
 }
@@ -69,16 +67,8 @@ fn docker_run_passes_arguments_to_the_entrypoint(
     #[values(Image::Scratch, Image::Nonroot, Image::Bloated)] image: Image,
 ) {
     block_on(async {
-        crate::images::built(image).await;
-        let observed = run_to_exit(one_shot(image, &["9", "%", "4"]))
-            .await
-            .unwrap_or_else(|problem| panic!("{image}: docker run {image} 9 % 4: {problem}"));
-        let expected = Output {
-            stdout: "1\n".into(),
-            stderr: String::new(),
-            code: 0,
-        };
-        assert_eq!(observed, expected, "{image}: docker run {image} 9 % 4");
+        let run = one_shot(image, &["9", "%", "4"]);
+        pass(prints_only(image, run, "1\n", "docker run IMAGE 9 % 4").await);
     });
 }
 
@@ -97,8 +87,6 @@ fn docker_run_interactive_evaluates_stdin_lines(
         let observed = run_with_stdin(image, input.as_bytes())
             .await
             .unwrap_or_else(|problem| panic!("{image}: docker run -i: {problem}"));
-        if let Err(problem) = check_against_spec(image, &case, &observed) {
-            panic!("docker run -i {problem}");
-        }
+        pass(check_against_spec(image, &case, &observed));
     });
 }

@@ -50,3 +50,10 @@ static RUNTIME: LazyLock<Runtime> = LazyLock::new(|| {
 pub fn block_on<F: Future>(future: F) -> F::Output {
     RUNTIME.block_on(future)
 }
+
+/// Fails the test with the check's own message when the property does not hold.
+pub fn pass(verdict: Result<(), String>) {
+    if let Err(problem) = verdict {
+        panic!("{problem}");
+    }
+}

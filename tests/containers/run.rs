@@ -101,6 +101,32 @@ pub async fn run_to_exit(request: ContainerRequest<GenericImage>) -> Result<Outp
     output_of(&container).await
 }
 
+/// Runs a one-shot container of a built image; the verdict is whether it
+/// printed exactly `stdout`, nothing on stderr, and exited 0.
+pub async fn prints_only(
+    image: Image,
+    request: ContainerRequest<GenericImage>,
+    stdout: &str,
+    what: &str,
+) -> Result<(), String> {
+    built(image).await;
+    let observed = run_to_exit(request)
+        .await
+        .map_err(|problem| format!("{image}: {what}: {problem}"))?;
+    let expected = Output {
+        stdout: stdout.to_owned(),
+        stderr: String::new(),
+        code: 0,
+    };
+    if observed == expected {
+        Ok(())
+    } else {
+        Err(format!(
+            "{image}: {what}: gave {observed:?}, expected {expected:?}"
+        ))
+    }
+}
+
 /// Labels each request so that a container whose start failed can be found.
 pub const REQUEST_LABEL: &str = "org.calc.suite.request";
 

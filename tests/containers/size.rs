@@ -1,9 +1,9 @@
 //! Property 4, size: each image against its budget, with its layers reported.
 
-use crate::block_on;
 use crate::filesystem::{ImageFacts, image_facts};
 use crate::images::{Image, built};
 use crate::report::{self, thousands};
+use crate::{block_on, pass};
 
 /// The scratch image's budget: 64 KiB.
 pub const SCRATCH_MAX_BYTES: u64 = 64 * 1024;
@@ -44,12 +44,6 @@ fn check_at_least(what: &str, bytes: u64, minimum: u64) -> Result<(), String> {
             thousands(bytes),
             thousands(minimum)
         ))
-    }
-}
-
-fn pass(verdict: Result<(), String>) {
-    if let Err(problem) = verdict {
-        panic!("{problem}");
     }
 }
 

@@ -70,7 +70,8 @@ impl Image {
         }
     }
 
-    fn index(self) -> usize {
+    /// The position in [`Image::ALL`], for per-image tables.
+    pub fn index(self) -> usize {
         match self {
             Image::Scratch => 0,
             Image::Nonroot => 1,

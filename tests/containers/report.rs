@@ -41,8 +41,7 @@ fn record(image: Image, update: impl FnOnce(&mut Row)) {
     let mut report = REPORT
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
-    let index = Image::ALL.iter().position(|&i| i == image).unwrap_or(0);
-    update(&mut report.rows[index]);
+    update(&mut report.rows[image.index()]);
     if let Err(error) = write_files(&report) {
         eprintln!("containers: cannot write the report: {error}");
     }
@@ -154,21 +153,22 @@ fn chart(report: &Report) -> String {
     const GAP: f64 = 14.0;
     const TOP: f64 = 50.0;
     let (low, high) = (4.0_f64, 10.0_f64); // log10 of 10 KB and 10 GB
-    let bars: Vec<(String, Option<u64>, &str)> = vec![
-        ("calc:scratch".into(), report.rows[0].bytes, "#2e7d32"),
-        ("calc:nonroot".into(), report.rows[1].bytes, "#1565c0"),
-        ("calc:bloated".into(), report.rows[2].bytes, "#c62828"),
-        (
-            "Go example, multi-stage".into(),
-            Some(GO_EXAMPLE_MULTI_STAGE_BYTES),
-            "#9e9e9e",
-        ),
-        (
-            "Go example, single stage".into(),
-            Some(GO_EXAMPLE_SINGLE_STAGE_BYTES),
-            "#9e9e9e",
-        ),
-    ];
+    let colours = ["#2e7d32", "#1565c0", "#c62828"];
+    let mut bars: Vec<(String, Option<u64>, &str)> = Image::ALL
+        .iter()
+        .zip(colours)
+        .map(|(image, colour)| (image.to_string(), report.rows[image.index()].bytes, colour))
+        .collect();
+    bars.push((
+        "Go example, multi-stage".into(),
+        Some(GO_EXAMPLE_MULTI_STAGE_BYTES),
+        "#9e9e9e",
+    ));
+    bars.push((
+        "Go example, single stage".into(),
+        Some(GO_EXAMPLE_SINGLE_STAGE_BYTES),
+        "#9e9e9e",
+    ));
     let height = TOP + bars.len() as f64 * (BAR + GAP) + 40.0;
     let scale = |bytes: u64| {
         let position = ((bytes.max(1) as f64).log10() - low) / (high - low);

@@ -274,8 +274,10 @@ static RESIDENTS: [OnceCell<Result<Resident, String>>; 3] = [
 ];
 
 pub async fn resident(image: Image) -> &'static Resident {
-    let index = Image::ALL.iter().position(|&i| i == image).unwrap_or(0);
-    match RESIDENTS[index].get_or_init(|| start_resident(image)).await {
+    match RESIDENTS[image.index()]
+        .get_or_init(|| start_resident(image))
+        .await
+    {
         Ok(resident) => resident,
         Err(message) => panic!("{message}"),
     }

@@ -4,6 +4,7 @@
 use calc::evaluate;
 use std::env;
 use std::ffi::OsString;
+use std::fmt;
 use std::io::{self, BufRead, Write};
 use std::process::ExitCode;
 
@@ -72,10 +73,16 @@ fn main() -> ExitCode {
     let code = outcome
         .and_then(|code| stdout.flush().map_err(cannot_write).map(|()| code))
         .unwrap_or_else(|error| {
-            eprintln!("calc: {error}");
+            complain(format_args!("{error}"));
             EXIT_IO
         });
     ExitCode::from(code)
+}
+
+/// Writes `calc: MESSAGE` to stderr. Unlike eprintln!, which panics when
+/// stderr fails, a failing stderr is ignored: the exit code still tells.
+fn complain(message: fmt::Arguments<'_>) {
+    let _ = writeln!(io::stderr(), "calc: {message}");
 }
 
 /// Says which stream failed, since `io::Error` alone reads like "Broken pipe".
@@ -97,7 +104,7 @@ fn evaluate_one(expression: &str, stdout: &mut impl Write) -> io::Result<u8> {
             .map_err(cannot_write)
             .map(|()| 0),
         Err(error) => {
-            eprintln!("calc: {error}");
+            complain(format_args!("{error}"));
             Ok(error.exit_code())
         }
     }
@@ -123,7 +130,7 @@ fn evaluate_lines(mut input: impl BufRead, stdout: &mut impl Write) -> io::Resul
                 0
             }
             Err(error) => {
-                eprintln!("calc: line {number}: {error}");
+                complain(format_args!("line {number}: {error}"));
                 error.exit_code()
             }
         };

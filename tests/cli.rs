@@ -84,3 +84,22 @@ fn a_failing_stdout_is_an_input_output_error_not_a_crash() {
         "stderr {stderr:?}"
     );
 }
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_failing_stderr_does_not_crash() {
+    let full = File::options()
+        .write(true)
+        .open("/dev/full")
+        .expect("/dev/full exists on Linux");
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_calc"))
+        .args(["5", "/", "0"])
+        .stderr(full)
+        .status()
+        .expect("the calc binary runs");
+    assert_eq!(
+        status.code(),
+        Some(1),
+        "division by zero with a failing stderr"
+    );
+}

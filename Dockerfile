@@ -6,14 +6,14 @@
 # Works with the classic builder and with BuildKit: no syntax line, no RUN --mount.
 
 # ---- build: a static musl binary, std rebuilt for size, no crates.io needed ----
-# Pinned by tag; the suite (bookworm, with -updates and -security) pins the toolchain.
+# Pinned by tag: bookworm (with bookworm-updates and bookworm-security) fixes the Rust release line.
 ARG BUILD_IMAGE=debian:bookworm-slim
 FROM ${BUILD_IMAGE} AS build
 # A failing command anywhere in a pipe fails the step.
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 
 # Rust 1.96, std's sources (with std's vendored dependencies) and musl, all from
-# Debian, so the build reaches no registry but the Debian archive.
+# Debian, so the build reaches no registry but the Debian archive; binutils for `ar`.
 # hadolint ignore=DL3008
 RUN apt-get update \
  && apt-get install -y --no-install-recommends cargo-web rust-web-src rustc-web musl-tools binutils \
@@ -21,9 +21,7 @@ RUN apt-get update \
 
 ENV CARGO_HOME=/cargo \
     # -Z flags on Debian's stable rustc: build-std and immediate-abort are unstable.
-    RUSTC_BOOTSTRAP=1 \
-    # Same timestamps in every build, so two builds give the same layer digest.
-    SOURCE_DATE_EPOCH=0
+    RUSTC_BOOTSTRAP=1
 
 # One-time setup, derived from the build machine so the file builds natively on arm64 too:
 # - the target is <arch>-unknown-linux-musl, linked by musl-gcc;
@@ -60,7 +58,7 @@ ENV RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort -Ctarget-feature=+crt-
 ENV CARGO_BUILD_FLAGS="--release -Z avoid-dev-deps -Z build-std=std,panic_abort"
 
 WORKDIR /src
-# The manifest alone first: compiling std (about 35 s) is cached until Cargo.toml changes.
+# The manifest alone first: compiling std, most of a cold build, is cached until Cargo.toml changes.
 COPY Cargo.toml ./
 RUN mkdir src \
  && echo 'fn main() {}' > src/main.rs \

@@ -62,15 +62,19 @@ fn help_names_every_operator_and_exit_code() {
 
 /// /dev/full fails every write, as a full disk or a closed pipe would.
 #[cfg(target_os = "linux")]
-#[test]
-fn a_failing_stdout_is_an_input_output_error_not_a_crash() {
-    let full = File::options()
+fn dev_full() -> File {
+    File::options()
         .write(true)
         .open("/dev/full")
-        .expect("/dev/full exists on Linux");
+        .expect("/dev/full exists on Linux")
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_failing_stdout_is_an_input_output_error_not_a_crash() {
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_calc"))
         .arg("1")
-        .stdout(full)
+        .stdout(dev_full())
         .output()
         .expect("the calc binary runs");
     assert_eq!(
@@ -88,13 +92,9 @@ fn a_failing_stdout_is_an_input_output_error_not_a_crash() {
 #[cfg(target_os = "linux")]
 #[test]
 fn a_failing_stderr_does_not_crash() {
-    let full = File::options()
-        .write(true)
-        .open("/dev/full")
-        .expect("/dev/full exists on Linux");
     let status = std::process::Command::new(env!("CARGO_BIN_EXE_calc"))
         .args(["5", "/", "0"])
-        .stderr(full)
+        .stderr(dev_full())
         .status()
         .expect("the calc binary runs");
     assert_eq!(

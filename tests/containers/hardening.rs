@@ -2,7 +2,7 @@
 //! no capabilities, no privilege escalation, no network, 8 processes and 16 MiB.
 
 use crate::images::{Image, built};
-use crate::run::{one_shot, prints_only, run_to_exit};
+use crate::run::{one_shot, one_shot_of, prints_only, run_to_exit};
 use crate::{block_on, pass};
 use rstest::rstest;
 use testcontainers::GenericImage;
@@ -44,12 +44,9 @@ fn hardened_run_forbids_writing_the_root_file_system() {
     block_on(async {
         let image = Image::Bloated;
         built(image).await;
-        let request = GenericImage::new(crate::images::REPOSITORY, image.tag())
-            .with_entrypoint("/bin/sh")
-            .with_wait_for(testcontainers::core::WaitFor::exit(
-                testcontainers::core::wait::ExitWaitStrategy::new(),
-            ));
-        let request = hardened(request.with_cmd(["-c", "echo probe > /probe"]));
+        let shell =
+            GenericImage::new(crate::images::REPOSITORY, image.tag()).with_entrypoint("/bin/sh");
+        let request = hardened(one_shot_of(shell, &["-c", "echo probe > /probe"]));
         let observed = run_to_exit(request)
             .await
             .unwrap_or_else(|problem| panic!("{image}: {problem}"));

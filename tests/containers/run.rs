@@ -70,11 +70,15 @@ pub fn on_host(case: &Case) -> Output {
 
 /// A one-shot `docker run --rm calc:<tag> ARGS...`, waited for until it exits.
 pub fn one_shot(image: Image, args: &[&str]) -> ContainerRequest<GenericImage> {
-    GenericImage::new(REPOSITORY, image.tag())
-        .with_wait_for(WaitFor::exit(
-            ExitWaitStrategy::new().with_poll_interval(EXIT_POLL_INTERVAL),
-        ))
-        .with_cmd(args.iter().copied())
+    one_shot_of(GenericImage::new(REPOSITORY, image.tag()), args)
+}
+
+/// A one-shot run of `base` (an image whose entrypoint may be overridden).
+pub fn one_shot_of(base: GenericImage, args: &[&str]) -> ContainerRequest<GenericImage> {
+    base.with_wait_for(WaitFor::exit(
+        ExitWaitStrategy::new().with_poll_interval(EXIT_POLL_INTERVAL),
+    ))
+    .with_cmd(args.iter().copied())
 }
 
 static REQUEST_NUMBER: AtomicU64 = AtomicU64::new(0);

@@ -81,6 +81,14 @@ impl fmt::Display for Error {
     }
 }
 
+// No `source()`: `Error` displays its inner error's message as its own, so
+// naming that error as the source too would print the message twice in a chain.
+impl std::error::Error for Error {}
+
+impl std::error::Error for SyntaxError {}
+
+impl std::error::Error for ArithmeticError {}
+
 impl fmt::Display for SyntaxError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -130,5 +138,22 @@ impl fmt::Display for ArithmeticError {
                 "negative exponent: '^' at column {column} would give a fraction; calc computes with integers only"
             ),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::evaluate;
+
+    #[test]
+    fn errors_travel_as_std_errors_with_their_message_once() {
+        let error: Box<dyn std::error::Error> = Box::new(evaluate("1/0").unwrap_err());
+        assert_eq!(error.to_string(), "division by zero: '/' at column 2");
+        assert!(
+            error.source().is_none(),
+            "the message would repeat in a chain"
+        );
+        let syntax: Box<dyn std::error::Error> = Box::new(evaluate("1 +").unwrap_err());
+        assert_eq!(syntax.to_string(), "missing operand after '+' at column 3");
     }
 }

@@ -2,15 +2,15 @@
 //! result must fit, or the first one that does not is the error.
 
 use crate::error::ArithmeticError;
-use crate::parser::{BinaryOperator, Instruction, UnaryOperator};
+use crate::parser::{BinaryOperator, Instruction, Program, UnaryOperator};
 
 /// Evaluates a program produced by [`crate::parser::parse`].
 ///
 /// Instructions run left to right, so when several operations fail, the error
 /// is the one a left-to-right, innermost-first evaluation meets first.
-pub fn run(program: &[Instruction<'_>]) -> Result<i64, ArithmeticError> {
+pub fn run(program: &Program<'_>) -> Result<i64, ArithmeticError> {
     let mut stack: Vec<i64> = Vec::new();
-    for instruction in program {
+    for instruction in program.instructions() {
         let value = match *instruction {
             Instruction::Literal {
                 value,
@@ -35,8 +35,8 @@ pub fn run(program: &[Instruction<'_>]) -> Result<i64, ArithmeticError> {
     Ok(pop(&mut stack))
 }
 
-/// The parser guarantees every operator its operands; an empty stack could
-/// only come from a hand-made program, and 0 keeps even that from panicking.
+/// A [`Program`] gives every operator its operands, so the stack is never
+/// empty here; 0 instead of a panic keeps even a parser bug from aborting.
 fn pop(stack: &mut Vec<i64>) -> i64 {
     stack.pop().unwrap_or_default()
 }

@@ -75,8 +75,23 @@ pub enum Instruction<'a> {
     },
 }
 
+/// A well-formed expression in postfix order. Only [`parse`] builds one, so
+/// every operator in it has its operands: the evaluator never meets a
+/// hand-made sequence of instructions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Program<'a> {
+    instructions: Vec<Instruction<'a>>,
+}
+
+impl<'a> Program<'a> {
+    /// The instructions, to run left to right.
+    pub fn instructions(&self) -> &[Instruction<'a>] {
+        &self.instructions
+    }
+}
+
 /// Parses a whole expression into postfix order, or names its first syntax error.
-pub fn parse(expression: &str) -> Result<Vec<Instruction<'_>>, SyntaxError> {
+pub fn parse(expression: &str) -> Result<Program<'_>, SyntaxError> {
     let mut parser = Parser::default();
     for token in tokenize(expression) {
         parser.accept(token?)?;
@@ -201,7 +216,7 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn finish(mut self) -> Result<Vec<Instruction<'a>>, SyntaxError> {
+    fn finish(mut self) -> Result<Program<'a>, SyntaxError> {
         if !self.after_operand {
             return Err(match self.previous {
                 None => SyntaxError::Empty,
@@ -217,7 +232,9 @@ impl<'a> Parser<'a> {
             }
             self.emit(pending);
         }
-        Ok(self.output)
+        Ok(Program {
+            instructions: self.output,
+        })
     }
 }
 
@@ -229,6 +246,7 @@ mod tests {
     fn postfix(expression: &str) -> String {
         let program = parse(expression).expect("valid expression");
         let words: Vec<String> = program
+            .instructions()
             .iter()
             .map(|instruction| match instruction {
                 Instruction::Literal { text, .. } => (*text).to_owned(),
@@ -292,7 +310,10 @@ mod tests {
         let expression = format!("{}7{}", "(".repeat(depth), ")".repeat(depth));
         assert_eq!(postfix(&expression), "7");
         let signs = format!("{}7", "-".repeat(depth));
-        assert_eq!(parse(&signs).expect("valid").len(), depth + 1);
+        assert_eq!(
+            parse(&signs).expect("valid").instructions().len(),
+            depth + 1
+        );
     }
 
     #[test]

@@ -8,7 +8,7 @@ use predicates::prelude::*;
 // The specification template expands to #[rstest] at the apply site.
 use rstest::rstest;
 use rstest_reuse::apply;
-use spec::{Case, specification};
+use spec::{Case, Outcome, specification};
 use std::fs::File;
 use std::time::Duration;
 
@@ -21,26 +21,25 @@ fn calc() -> Command {
     command
 }
 
-/// Runs the host binary for one case and returns (stdout, stderr, exit code).
-fn run_host(case: &Case) -> (String, String, i32) {
+/// The host binary's run of one case: the one host runner of the test suites.
+fn run_on_host(case: &Case) -> Outcome {
     let mut command = calc();
     command.args(&case.args);
     if let Some(input) = &case.stdin {
         command.write_stdin(input.as_bytes());
     }
     let output = command.output().expect("the calc binary runs");
-    (
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-        output.status.code().unwrap_or(-1),
+    Outcome::from_streams(
+        &output.stdout,
+        &output.stderr,
+        i64::from(output.status.code().unwrap_or(-1)),
     )
 }
 
 #[apply(specification)]
 fn host_binary_follows_the_specification(#[case] case: Case) {
-    let (stdout, stderr, code) = run_host(&case);
-    if let Err(problem) = case.check(&stdout, &stderr, code) {
-        panic!("{}: {problem}", case.describe());
+    if let Err(mismatch) = case.check(&run_on_host(&case)) {
+        panic!("{}", mismatch.within("host binary"));
     }
 }
 
@@ -101,5 +100,32 @@ fn a_failing_stderr_does_not_crash() {
         status.code(),
         Some(1),
         "division by zero with a failing stderr"
+    );
+}
+
+/// A wrong run reads as one problem per line, multi-line values as blocks.
+#[test]
+fn a_wrong_run_is_reported_field_by_field() {
+    let case = spec::stdin("1 + 1\n2 x 3\n").outputs("2\n6\n");
+    let wrong = Outcome::from_streams(b"2\n7\n", b"calc: line 3: boom\n", 1);
+    let message = case
+        .check(&wrong)
+        .expect_err("the run is wrong")
+        .to_string();
+    assert_eq!(
+        message,
+        "printf '1 + 1\\n2 x 3\\n' | calc\n  \
+         stdout:\n    expected:\n      | 2\n      | 6\n    observed:\n      | 2\n      | 7\n  \
+         stderr: expected nothing, observed \"calc: line 3: boom\"\n  \
+         exit code: expected 0, observed 1"
+    );
+    let one_word = spec::args(&["9", "%", "4"]).prints("1");
+    let message = one_word
+        .check(&Outcome::from_streams(b"2", b"", 0))
+        .expect_err("the run is wrong")
+        .to_string();
+    assert_eq!(
+        message,
+        "calc 9 % 4\n  stdout: expected \"1\", observed \"2\" with no final newline"
     );
 }

@@ -1,181 +1,109 @@
-//! The three images, each built once per run from the repository's own
-//! Dockerfile by testcontainers (BuildKit, through the API), all three started
-//! together on first use so that they build concurrently.
+//! calc's images: the table of rows the suite checks. Each row is one image
+//! and everything the suite needs to know of it; the `image_table!` macro
+//! makes from the rows both [`ALL`] and the `every_image` rstest template, so
+//! a row added here is checked by every property without another edit.
 
-use crate::engine::{engine_address, ensure_base_image};
-use crate::report;
-use std::fmt;
-use std::path::PathBuf;
-use std::process::Command;
-use std::sync::Once;
-use std::time::Instant;
-use testcontainers::GenericBuildableImage;
-use testcontainers::core::BuildImageOptions;
-use testcontainers::runners::AsyncBuilder;
-use tokio::sync::OnceCell;
+use crate::row::{Budget, Claims, ImageRow, Smoke, Source, User};
+use rstest_reuse::template;
 
-/// The repository the suite tags its images in.
-pub const REPOSITORY: &str = "calc";
+/// What the build context holds for every Dockerfile of this repository.
+const CONTEXT: &[&str] = &["Cargo.toml", "Cargo.lock", "src"];
 
-/// What the build context holds. testcontainers ignores `.dockerignore`, so
-/// the context is listed, never the repository root with its `target/`.
-const BUILD_CONTEXT: &[&str] = &["Cargo.toml", "Cargo.lock", "src"];
+/// distroless's nonroot user and group, which the scratch image uses by number.
+pub const NONROOT_USER: User = User {
+    uid: 65532,
+    gid: 65532,
+};
 
-/// How many lines of a failed build's output a failure shows.
-const BUILD_LOG_TAIL_LINES: usize = 40;
+/// The scratch image's budget: 64 KiB.
+pub const SCRATCH_MAX_BYTES: u64 = 64 * 1024;
+/// What the nonroot image may add to its distroless base: 64 KiB.
+pub const NONROOT_MAX_ADDED_BYTES: u64 = 64 * 1024;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Image {
-    /// `Dockerfile`: /calc alone, FROM scratch.
-    Scratch,
-    /// `Dockerfile.nonroot`: /calc on distroless static, as nonroot.
-    Nonroot,
-    /// `Dockerfile.bloated`: the single-stage "before", the negative control.
-    Bloated,
+const DEBIAN_SLIM: &str = "debian:bookworm-slim";
+const DISTROLESS_NONROOT: &str = "gcr.io/distroless/static-debian12:nonroot";
+
+/// The hardened run's smoke test: a few operators, one line out.
+pub const SMOKE: Smoke = Smoke {
+    args: &["2", "^", "10", "-", "1000"],
+    stdout: "24\n",
+};
+
+/// What a minimal image of calc claims; the control claims the same and fails.
+pub const MINIMAL: Claims = Claims {
+    user: Some(NONROOT_USER),
+    no_shell: true,
+    no_setuid: true,
+    only_program: true,
+    size: Some(Budget::Bytes(SCRATCH_MAX_BYTES)),
+    hardened: true,
+    reproducible: true,
+};
+
+macro_rules! image_table {
+    ($($case:ident => $name:ident = $row:expr;)+) => {
+        $(pub static $name: ImageRow = $row;)+
+
+        /// Every row, in the order the report lists them.
+        pub static ALL: &[&ImageRow] = &[$(&$name),+];
+
+        /// `#[apply(every_image)]` runs a test once for each row, named after it.
+        #[template]
+        #[rstest]
+        $(#[case::$case(&crate::images::$name)])+
+        pub fn every_image(#[case] image: &'static ImageRow) {}
+    };
 }
 
-impl Image {
-    pub const ALL: [Image; 3] = [Image::Scratch, Image::Nonroot, Image::Bloated];
-
-    pub fn dockerfile(self) -> &'static str {
-        match self {
-            Image::Scratch => "Dockerfile",
-            Image::Nonroot => "Dockerfile.nonroot",
-            Image::Bloated => "Dockerfile.bloated",
-        }
-    }
-
-    pub fn tag(self) -> &'static str {
-        match self {
-            Image::Scratch => "scratch",
-            Image::Nonroot => "nonroot",
-            Image::Bloated => "bloated",
-        }
-    }
-
-    /// `calc:<tag>`.
-    pub fn reference(self) -> String {
-        format!("{REPOSITORY}:{}", self.tag())
-    }
-
-    /// The images its Dockerfile starts FROM.
-    pub fn base_images(self) -> &'static [&'static str] {
-        match self {
-            Image::Scratch => &["debian:bookworm-slim"],
-            Image::Nonroot => &[
-                "debian:bookworm-slim",
-                "gcr.io/distroless/static-debian12:nonroot",
-            ],
-            Image::Bloated => &["debian:bookworm"],
-        }
-    }
-
-    /// The position in [`Image::ALL`], for per-image tables.
-    pub fn index(self) -> usize {
-        match self {
-            Image::Scratch => 0,
-            Image::Nonroot => 1,
-            Image::Bloated => 2,
-        }
-    }
-}
-
-impl fmt::Display for Image {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.reference())
-    }
-}
-
-static BUILT: [OnceCell<Result<(), String>>; 3] = [
-    OnceCell::const_new(),
-    OnceCell::const_new(),
-    OnceCell::const_new(),
-];
-static START_ALL: Once = Once::new();
-
-/// Waits until `image` is built (building all three on the first call);
-/// panics with the failing step's output if its build failed.
-pub async fn built(image: Image) {
-    START_ALL.call_once(|| {
-        for other in Image::ALL {
-            tokio::spawn(async move {
-                let _ = BUILT[other.index()].get_or_init(|| build_once(other)).await;
-            });
-        }
-    });
-    if let Err(message) = BUILT[image.index()].get_or_init(|| build_once(image)).await {
-        panic!("{message}");
-    }
-}
-
-async fn build_once(image: Image) -> Result<(), String> {
-    for base in image.base_images() {
-        ensure_base_image(base).await;
-    }
-    let started = Instant::now();
-    build(image, image.tag(), None).await?;
-    report::record_build_time(image, started.elapsed());
-    Ok(())
-}
-
-/// Builds `image`'s Dockerfile as `calc:<tag>`, with `REBUILD=<value>` if given.
-pub async fn build(image: Image, tag: &str, rebuild: Option<&str>) -> Result<(), String> {
-    let root = repository_root();
-    let mut buildable =
-        GenericBuildableImage::new(REPOSITORY, tag).with_dockerfile(root.join(image.dockerfile()));
-    for path in BUILD_CONTEXT {
-        buildable = buildable.with_file(root.join(path), *path);
-    }
-    let mut options = BuildImageOptions::new();
-    if let Some(value) = rebuild {
-        options = options.with_build_arg("REBUILD", value);
-    }
-    match buildable.build_image_with(options).await {
-        Ok(_) => Ok(()),
-        Err(error) => Err(format!(
-            "building {REPOSITORY}:{tag} from {} failed: {error}\n{}",
-            image.dockerfile(),
-            failed_build_output(image)
-        )),
-    }
-}
-
-/// The repository, where the Dockerfiles are.
-pub fn repository_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// testcontainers reports a failed BuildKit build as "exit code: 1" and logs
-/// none of it; the classic builder of the docker CLI prints every step, so the
-/// build is run again with it and the tail of its output shown.
-fn failed_build_output(image: Image) -> String {
-    let output = Command::new("docker")
-        // --force-rm: the failed step's container is removed too.
-        .args(["build", "--force-rm", "--file", image.dockerfile(), "--tag"])
-        .arg(format!("{REPOSITORY}:{}-failed-build", image.tag()))
-        .arg(".")
-        .current_dir(repository_root())
-        .output();
-    match output {
-        Ok(output) => {
-            let log = format!(
-                "{}{}",
-                String::from_utf8_lossy(&output.stdout),
-                String::from_utf8_lossy(&output.stderr)
-            );
-            let lines: Vec<&str> = log.lines().collect();
-            let tail = &lines[lines.len().saturating_sub(BUILD_LOG_TAIL_LINES)..];
-            format!(
-                "`docker build -f {} .` (classic builder, engine at {}) ends with:\n{}",
-                image.dockerfile(),
-                engine_address(),
-                tail.join("\n")
-            )
-        }
-        Err(error) => format!(
-            "(the docker CLI, run to show the failing step, could not start: {error}; \
-             run `docker build -f {} .` to see it)",
-            image.dockerfile()
-        ),
-    }
+image_table! {
+    scratch => SCRATCH = ImageRow {
+        name: "scratch",
+        source: Source::Dockerfile {
+            file: "Dockerfile",
+            tag: "calc:scratch",
+            bases: &[DEBIAN_SLIM],
+            context: CONTEXT,
+        },
+        program: "/calc",
+        smoke: SMOKE,
+        claims: MINIMAL,
+        negative_control: false,
+    };
+    nonroot => NONROOT_IMAGE = ImageRow {
+        name: "nonroot",
+        source: Source::Dockerfile {
+            file: "Dockerfile.nonroot",
+            tag: "calc:nonroot",
+            bases: &[DEBIAN_SLIM, DISTROLESS_NONROOT],
+            context: CONTEXT,
+        },
+        program: "/calc",
+        smoke: SMOKE,
+        claims: Claims {
+            // distroless brings /etc, CA certificates and time zones.
+            only_program: false,
+            // Its top layer is the scratch image's /calc, from the same build
+            // stage: rebuilding it too would double the warm run's one long step.
+            reproducible: false,
+            size: Some(Budget::OverBase {
+                base: DISTROLESS_NONROOT,
+                bytes: NONROOT_MAX_ADDED_BYTES,
+            }),
+            ..MINIMAL
+        },
+        negative_control: false,
+    };
+    bloated => BLOATED = ImageRow {
+        name: "bloated",
+        source: Source::Dockerfile {
+            file: "Dockerfile.bloated",
+            tag: "calc:bloated",
+            bases: &["debian:bookworm"],
+            context: CONTEXT,
+        },
+        program: "/app/target/release/calc",
+        smoke: SMOKE,
+        claims: MINIMAL,
+        negative_control: true,
+    };
 }

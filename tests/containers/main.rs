@@ -1,11 +1,17 @@
-//! The container suite: builds every image of this repository on the real
-//! Docker engine and proves, from the outside, what each one does.
+//! The container suite: builds every image of the table in `images.rs` on
+//! the real Docker engine, or takes it as given by reference, and proves
+//! from the outside what each one does.
 //!
 //! Run it with `cargo test --test containers` (the README's test command runs
-//! it with everything else). Each property is a `check_*` function that
-//! returns `Err` with a message naming the image, what was observed and what
-//! was expected; it is applied to the images that must have the property and,
-//! as a negative control, to the bloated image, which must not.
+//! it with everything else). Its layers, each knowing less of calc than the
+//! one above:
+//!
+//! - `images.rs`, `properties/arithmetic.rs`, `report.rs` and the
+//!   specification in `tests/spec`: calc's own part;
+//! - `properties/`: one test per property, applied to every row;
+//! - `row.rs` and `subject.rs`: what a row says, and its image made ready;
+//! - `checks/`: pure functions from an observation to a verdict;
+//! - `probe/`: the engine, for any image by reference.
 //!
 //! Every test runs on one process-wide runtime (see [`block_on`]): the images
 //! are built once per run and shared, so the client and containers that serve
@@ -14,19 +20,13 @@
 #[path = "../spec/mod.rs"]
 mod spec;
 
-mod engine;
-mod filesystem;
+mod checks;
 mod images;
+mod probe;
+mod properties;
 mod report;
-mod run;
-
-mod arithmetic;
-mod hardening;
-mod hygiene;
-mod reproducibility;
-mod shell;
-mod size;
-mod user;
+mod row;
+mod subject;
 
 use std::future::Future;
 use std::sync::LazyLock;
@@ -42,18 +42,11 @@ static RUNTIME: LazyLock<Runtime> = LazyLock::new(|| {
         .enable_all()
         .build()
         .unwrap_or_else(|error| {
-            engine::abort_run(&format!("cannot start a tokio runtime: {error}"))
+            probe::engine::abort_run(&format!("cannot start a tokio runtime: {error}"))
         })
 });
 
 /// Runs a test body on the suite's runtime.
 pub fn block_on<F: Future>(future: F) -> F::Output {
     RUNTIME.block_on(future)
-}
-
-/// Fails the test with the check's own message when the property does not hold.
-pub fn pass(verdict: Result<(), String>) {
-    if let Err(problem) = verdict {
-        panic!("{problem}");
-    }
 }

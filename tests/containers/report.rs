@@ -1,8 +1,12 @@
 //! `target/containers/report.md` and `target/containers/sizes.svg`: what the
-//! run measured, one row per image. Tests record facts as they learn them and
+//! run measured, one row per image of the table, naming the reference and the
+//! image ID that was really tested. Tests record facts as they learn them and
 //! the files are rewritten after each, so the last write holds the whole run.
 
-use crate::images::Image;
+use crate::images::ALL;
+use crate::probe::image::ImageFacts;
+use crate::row::ImageRow;
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::sync::{LazyLock, Mutex};
@@ -13,8 +17,12 @@ use std::time::{Duration, Instant};
 pub const GO_EXAMPLE_MULTI_STAGE_BYTES: u64 = 1_892_014;
 pub const GO_EXAMPLE_SINGLE_STAGE_BYTES: u64 = 1_256_416_893;
 
-#[derive(Debug, Default, Clone)]
+#[derive(Default, Clone)]
 struct Row {
+    reference: Option<String>,
+    id: Option<String>,
+    architecture: Option<String>,
+    given: bool,
     bytes: Option<u64>,
     layer_bytes: Option<Vec<u64>>,
     user: Option<String>,
@@ -26,22 +34,23 @@ struct Row {
 
 struct Report {
     started: Instant,
-    rows: [Row; 3],
+    /// By row name.
+    rows: BTreeMap<&'static str, Row>,
 }
 
 static REPORT: LazyLock<Mutex<Report>> = LazyLock::new(|| {
     Mutex::new(Report {
         started: Instant::now(),
-        rows: Default::default(),
+        rows: BTreeMap::new(),
     })
 });
 
-fn record(image: Image, update: impl FnOnce(&mut Row)) {
+fn record(image: &ImageRow, update: impl FnOnce(&mut Row)) {
     // A test that panicked while holding the lock leaves data that is still usable.
     let mut report = REPORT
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
-    update(&mut report.rows[image.index()]);
+    update(report.rows.entry(image.name).or_default());
     if let Err(error) = write_files(&report) {
         eprintln!("containers: cannot write the report: {error}");
     }
@@ -52,30 +61,42 @@ pub fn start_clock() {
     LazyLock::force(&REPORT);
 }
 
-pub fn record_build_time(image: Image, build: Duration) {
+pub fn record_subject(image: &ImageRow, reference: &str, facts: &ImageFacts) {
+    record(image, |row| {
+        row.reference = Some(reference.to_owned());
+        row.id = Some(facts.id.clone());
+        row.architecture = Some(facts.architecture.clone());
+    });
+}
+
+pub fn record_given(image: &ImageRow) {
+    record(image, |row| row.given = true);
+}
+
+pub fn record_build_time(image: &ImageRow, build: Duration) {
     record(image, |row| row.build = Some(build));
 }
 
-pub fn record_size(image: Image, bytes: u64, layer_bytes: Vec<u64>) {
+pub fn record_size(image: &ImageRow, bytes: u64, layer_bytes: Vec<u64>) {
     record(image, |row| {
         row.bytes = Some(bytes);
         row.layer_bytes = Some(layer_bytes);
     });
 }
 
-pub fn record_user(image: Image, user: String) {
+pub fn record_user(image: &ImageRow, user: String) {
     record(image, |row| row.user = Some(user));
 }
 
-pub fn record_shell(image: Image, present: bool) {
+pub fn record_shell(image: &ImageRow, present: bool) {
     record(image, |row| row.shell = Some(present));
 }
 
-pub fn record_files(image: Image, files: usize) {
+pub fn record_files(image: &ImageRow, files: usize) {
     record(image, |row| row.files = Some(files));
 }
 
-pub fn record_case_passed(image: Image) {
+pub fn record_case_passed(image: &ImageRow) {
     record(image, |row| row.cases_passed += 1);
 }
 
@@ -113,23 +134,38 @@ pub fn thousands(value: u64) -> String {
 fn markdown(report: &Report) -> String {
     let mut out = String::from(
         "# Container suite report\n\n\
-         | image | bytes | layers (bytes each, non-empty) | user observed | shell present | files | build | spec cases passed |\n\
-         | --- | ---: | --- | --- | --- | ---: | ---: | ---: |\n",
+         | image | tested (image ID) | architecture | obtained | bytes | layers (bytes each, non-empty) | user observed | shell present | files | spec cases passed |\n\
+         | --- | --- | --- | --- | ---: | --- | --- | --- | ---: | ---: |\n",
     );
-    for (image, row) in Image::ALL.iter().zip(&report.rows) {
+    let empty = Row::default();
+    for image in ALL {
+        let row = report.rows.get(image.name).unwrap_or(&empty);
         let layers = or_dash(row.layer_bytes.as_ref(), |sizes| {
             let each: Vec<String> = sizes.iter().map(|&size| thousands(size)).collect();
             format!("{} ({})", sizes.len(), each.join(", "))
         });
+        let obtained = match (row.given, row.build) {
+            (true, _) => "given by reference, not built".to_owned(),
+            (false, Some(build)) => format!("built in {:.1} s", build.as_secs_f64()),
+            (false, None) => "–".to_owned(),
+        };
+        let control = if image.negative_control {
+            " (negative control)"
+        } else {
+            ""
+        };
         let _ = writeln!(
             out,
-            "| {image} | {} | {layers} | {} | {} | {} | {} | {} |",
+            "| {}{control} | {} ({}) | {} | {obtained} | {} | {layers} | {} | {} | {} | {} |",
+            image.name,
+            or_dash(row.reference.clone(), |reference| format!("`{reference}`")),
+            or_dash(row.id.as_deref(), short_id),
+            or_dash(row.architecture.clone(), |architecture| architecture),
             or_dash(row.bytes, thousands),
             or_dash(row.user.clone(), |user| user),
             or_dash(row.shell, |present| if present { "yes" } else { "no" }
                 .to_owned()),
             or_dash(row.files, |files| files.to_string()),
-            or_dash(row.build, |build| format!("{:.1} s", build.as_secs_f64())),
             row.cases_passed,
         );
     }
@@ -145,6 +181,11 @@ fn markdown(report: &Report) -> String {
     out
 }
 
+/// `sha256:0123456789ab…` to `0123456789ab`, as `docker images` shows IDs.
+fn short_id(id: &str) -> String {
+    id.trim_start_matches("sha256:").chars().take(12).collect()
+}
+
 /// A horizontal bar chart of image sizes on a log scale, 10 KB to 10 GB.
 fn chart(report: &Report) -> String {
     const WIDTH: f64 = 760.0;
@@ -153,11 +194,22 @@ fn chart(report: &Report) -> String {
     const GAP: f64 = 14.0;
     const TOP: f64 = 50.0;
     let (low, high) = (4.0_f64, 10.0_f64); // log10 of 10 KB and 10 GB
-    let colours = ["#2e7d32", "#1565c0", "#c62828"];
-    let mut bars: Vec<(String, Option<u64>, &str)> = Image::ALL
+    let colours = ["#2e7d32", "#1565c0", "#6a1b9a", "#00838f"];
+    let mut bars: Vec<(String, Option<u64>, &str)> = ALL
         .iter()
-        .zip(colours)
-        .map(|(image, colour)| (image.to_string(), report.rows[image.index()].bytes, colour))
+        .zip(colours.iter().cycle())
+        .map(|(image, colour)| {
+            let row = report.rows.get(image.name);
+            let label = row
+                .and_then(|row| row.reference.clone())
+                .unwrap_or_else(|| image.name.to_owned());
+            let colour = if image.negative_control {
+                "#c62828"
+            } else {
+                colour
+            };
+            (label, row.and_then(|row| row.bytes), colour)
+        })
         .collect();
     bars.push((
         "Go example, multi-stage".into(),

@@ -6,8 +6,13 @@
 //! by `crate::spec::` path: a test crate includes this file as `mod spec`.
 //!
 //! A row says what goes in (arguments, and standard input if any) and what
-//! must come out (stdout, a fragment of stderr, the exit code).
+//! must come out: stdout, the whole of stderr, and the exit code. Every
+//! runner, on the host or in a container, returns an [`Outcome`], and
+//! [`Case::check`] compares it with the row.
 
+pub mod mismatch;
+
+use mismatch::{Mismatch, Problem, plain, text};
 use rstest_reuse::template;
 
 /// Exit codes, as documented in `calc --help` and the README.
@@ -15,77 +20,113 @@ pub const SUCCESS: i32 = 0;
 pub const ARITHMETIC_ERROR: i32 = 1;
 pub const SYNTAX_ERROR: i32 = 2;
 
-/// What standard output must hold.
-#[derive(Debug, Clone)]
-pub enum Stdout {
-    Exactly(String),
-    StartsWith(&'static str),
+/// What a run printed and how it exited: the one result type of every runner.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Outcome {
+    pub stdout: String,
+    pub stderr: String,
+    /// The exit code; Docker reports it as a 64-bit number.
+    pub code: i64,
 }
 
-impl Stdout {
-    pub fn matches(&self, actual: &str) -> bool {
-        match self {
-            Stdout::Exactly(expected) => actual == expected,
-            Stdout::StartsWith(prefix) => actual.starts_with(prefix),
+impl Outcome {
+    pub fn from_streams(stdout: &[u8], stderr: &[u8], code: i64) -> Self {
+        Outcome {
+            stdout: String::from_utf8_lossy(stdout).into_owned(),
+            stderr: String::from_utf8_lossy(stderr).into_owned(),
+            code,
         }
+    }
+
+    /// The problems of this outcome against an expected one, field by field.
+    pub fn differences(&self, expected: &Outcome) -> Vec<Problem> {
+        let mut problems = Vec::new();
+        if self.stdout != expected.stdout {
+            problems.push(Problem::new(
+                "stdout",
+                text(&expected.stdout),
+                text(&self.stdout),
+            ));
+        }
+        if self.stderr != expected.stderr {
+            problems.push(Problem::new(
+                "stderr",
+                text(&expected.stderr),
+                text(&self.stderr),
+            ));
+        }
+        if self.code != expected.code {
+            problems.push(Problem::new(
+                "exit code",
+                plain(expected.code),
+                plain(self.code),
+            ));
+        }
+        problems
     }
 }
 
+/// What standard output must hold.
+#[derive(Clone)]
+pub enum Stdout {
+    Exactly(String),
+    /// For the help text, whose whole is checked by `tests/cli.rs` alone.
+    StartsWith(&'static str),
+}
+
 /// One row of the specification.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Case {
     pub args: Vec<String>,
     /// `Some` runs calc with no arguments and this on standard input.
     pub stdin: Option<String>,
     pub stdout: Stdout,
-    /// Empty: stderr must be empty. Otherwise every stderr line starts with
-    /// `calc: ` and the whole contains this fragment.
-    pub stderr: &'static str,
+    /// The whole of stderr, every line.
+    pub stderr: String,
     pub code: i32,
 }
 
 impl Case {
-    /// Checks an observed run against the row; `Err` says what differs.
-    pub fn check(&self, stdout: &str, stderr: &str, code: i32) -> Result<(), String> {
+    /// Checks an observed run against the row; the mismatch names the command.
+    pub fn check(&self, observed: &Outcome) -> Result<(), Mismatch> {
+        let mut expected = Outcome {
+            stdout: String::new(),
+            stderr: self.stderr.clone(),
+            code: i64::from(self.code),
+        };
         let mut problems = Vec::new();
-        if !self.stdout.matches(stdout) {
-            problems.push(format!("stdout {stdout:?}, expected {:?}", self.stdout));
+        match &self.stdout {
+            Stdout::Exactly(stdout) => expected.stdout.clone_from(stdout),
+            Stdout::StartsWith(prefix) => {
+                if !observed.stdout.starts_with(prefix) {
+                    problems.push(Problem::new(
+                        "stdout",
+                        plain(format!("a text starting \"{prefix}\"")),
+                        text(&observed.stdout),
+                    ));
+                }
+                expected.stdout.clone_from(&observed.stdout);
+            }
         }
-        if code != self.code {
-            problems.push(format!("exit code {code}, expected {}", self.code));
-        }
-        if self.stderr.is_empty() && !stderr.is_empty() {
-            problems.push(format!("stderr {stderr:?}, expected it empty"));
-        }
-        let every_line_prefixed = stderr.lines().all(|line| line.starts_with("calc: "));
-        let stderr_as_expected = stderr.contains(self.stderr) && every_line_prefixed;
-        if !self.stderr.is_empty() && !stderr_as_expected {
-            problems.push(format!(
-                "stderr {stderr:?}, expected lines starting \"calc: \" containing {:?}",
-                self.stderr
-            ));
-        }
-        if self.stdin.is_none() && stderr.lines().count() > 1 {
-            problems.push(format!("stderr {stderr:?}, expected at most one line"));
-        }
-        if problems.is_empty() {
-            Ok(())
-        } else {
-            Err(problems.join("; "))
-        }
+        problems.extend(observed.differences(&expected));
+        Mismatch::verdict(self.describe(), problems)
     }
 
-    /// The command line and input, for failure messages.
+    /// The command line and input as a person would type them.
     pub fn describe(&self) -> String {
+        let command = std::iter::once("calc".to_owned())
+            .chain(self.args.iter().map(|arg| shell_word(arg)))
+            .collect::<Vec<_>>()
+            .join(" ");
         match &self.stdin {
-            Some(input) if input.len() > 200 => {
-                format!("calc with {} bytes on stdin", input.len())
+            Some(input) if input.len() > 60 => {
+                format!("{command} with {} bytes on stdin", input.len())
             }
-            Some(input) => format!("calc with stdin {input:?}"),
-            None if self.args.iter().map(String::len).sum::<usize>() > 200 => {
+            Some(input) => format!("printf '{}' | {command}", input.escape_default()),
+            None if command.len() > 120 => {
                 format!("calc with {} argument bytes", self.args.concat().len())
             }
-            None => format!("calc {:?}", self.args),
+            None => command,
         }
     }
 
@@ -96,7 +137,7 @@ impl Case {
         self
     }
 
-    /// Expects success with exactly `output` (any number of lines) on stdout.
+    /// Expects exactly `output` (any number of lines) on stdout.
     pub fn outputs(mut self, output: &str) -> Self {
         self.stdout = Stdout::Exactly(output.to_owned());
         self
@@ -109,11 +150,28 @@ impl Case {
         self
     }
 
-    /// Expects exit `code` with `fragment` on stderr (stdout as set, empty by default).
-    pub fn fails(mut self, code: i32, fragment: &'static str) -> Self {
+    /// Expects exit `code` and exactly these lines on stderr (stdout as set,
+    /// empty by default).
+    pub fn fails(mut self, code: i32, stderr_lines: &[&str]) -> Self {
         self.code = code;
-        self.stderr = fragment;
+        self.stderr = stderr_lines
+            .iter()
+            .map(|line| format!("{line}\n"))
+            .collect();
         self
+    }
+}
+
+/// An argument quoted as a POSIX shell needs it, for messages.
+fn shell_word(arg: &str) -> String {
+    let plain_word = !arg.is_empty()
+        && arg
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "+-/%^_.,=:@".contains(c));
+    if plain_word {
+        arg.to_owned()
+    } else {
+        format!("'{}'", arg.replace('\'', r"'\''"))
     }
 }
 
@@ -123,7 +181,7 @@ pub fn args(args: &[&str]) -> Case {
         args: args.iter().map(|&arg| arg.to_owned()).collect(),
         stdin: None,
         stdout: Stdout::Exactly(String::new()),
-        stderr: "",
+        stderr: String::new(),
         code: SUCCESS,
     }
 }
@@ -178,26 +236,26 @@ pub const MILLION_CHARACTER_TERMS: usize = 250_000;
 #[case::largest_literal(crate::spec::args(&["9223372036854775807"]).prints("9223372036854775807"))]
 #[case::smallest_value(crate::spec::args(&["-9223372036854775807", "-", "1"]).prints("-9223372036854775808"))]
 // Arithmetic errors: exit 1.
-#[case::division_by_zero(crate::spec::args(&["5", "/", "0"]).fails(crate::spec::ARITHMETIC_ERROR, "division by zero: '/' at column 3"))]
-#[case::remainder_by_zero(crate::spec::args(&["5", "%", "0"]).fails(crate::spec::ARITHMETIC_ERROR, "division by zero: '%' at column 3"))]
-#[case::addition_overflow(crate::spec::args(&["9223372036854775807", "+", "1"]).fails(crate::spec::ARITHMETIC_ERROR, "overflow: the result of '+'"))]
-#[case::multiplication_overflow(crate::spec::args(&["4611686018427387904", "x", "2"]).fails(crate::spec::ARITHMETIC_ERROR, "overflow: the result of '*'"))]
-#[case::min_divided_by_minus_one_overflows(crate::spec::args(&["(-9223372036854775807 - 1) / -1"]).fails(crate::spec::ARITHMETIC_ERROR, "overflow: the result of '/'"))]
-#[case::power_overflow(crate::spec::args(&["2", "^", "63"]).fails(crate::spec::ARITHMETIC_ERROR, "overflow: the result of '^'"))]
-#[case::literal_too_large(crate::spec::args(&["-9223372036854775808"]).fails(crate::spec::ARITHMETIC_ERROR, "the number 9223372036854775808 at column 2 does not fit"))]
-#[case::negative_exponent(crate::spec::args(&["2", "^", "-1"]).fails(crate::spec::ARITHMETIC_ERROR, "negative exponent"))]
+#[case::division_by_zero(crate::spec::args(&["5", "/", "0"]).fails(crate::spec::ARITHMETIC_ERROR, &["calc: division by zero: '/' at column 3"]))]
+#[case::remainder_by_zero(crate::spec::args(&["5", "%", "0"]).fails(crate::spec::ARITHMETIC_ERROR, &["calc: division by zero: '%' at column 3"]))]
+#[case::addition_overflow(crate::spec::args(&["9223372036854775807", "+", "1"]).fails(crate::spec::ARITHMETIC_ERROR, &["calc: overflow: the result of '+' at column 21 does not fit in a signed 64-bit integer"]))]
+#[case::multiplication_overflow(crate::spec::args(&["4611686018427387904", "x", "2"]).fails(crate::spec::ARITHMETIC_ERROR, &["calc: overflow: the result of '*' at column 21 does not fit in a signed 64-bit integer"]))]
+#[case::min_divided_by_minus_one_overflows(crate::spec::args(&["(-9223372036854775807 - 1) / -1"]).fails(crate::spec::ARITHMETIC_ERROR, &["calc: overflow: the result of '/' at column 28 does not fit in a signed 64-bit integer"]))]
+#[case::power_overflow(crate::spec::args(&["2", "^", "63"]).fails(crate::spec::ARITHMETIC_ERROR, &["calc: overflow: the result of '^' at column 3 does not fit in a signed 64-bit integer"]))]
+#[case::literal_too_large(crate::spec::args(&["-9223372036854775808"]).fails(crate::spec::ARITHMETIC_ERROR, &["calc: overflow: the number 9223372036854775808 at column 2 does not fit in a signed 64-bit integer"]))]
+#[case::negative_exponent(crate::spec::args(&["2", "^", "-1"]).fails(crate::spec::ARITHMETIC_ERROR, &["calc: negative exponent: '^' at column 3 would give a fraction; calc computes with integers only"]))]
 // Usage and syntax errors: exit 2, naming the token and its column.
-#[case::empty_expression(crate::spec::args(&[""]).fails(crate::spec::SYNTAX_ERROR, "empty expression"))]
-#[case::only_end_of_options(crate::spec::args(&["--"]).fails(crate::spec::SYNTAX_ERROR, "empty expression"))]
-#[case::unknown_character(crate::spec::args(&["2", "&", "3"]).fails(crate::spec::SYNTAX_ERROR, "unknown character '&' at column 3"))]
-#[case::decimal_point(crate::spec::args(&["1.5"]).fails(crate::spec::SYNTAX_ERROR, "decimal point '.' at column 2"))]
-#[case::missing_operand_at_end(crate::spec::args(&["1", "+"]).fails(crate::spec::SYNTAX_ERROR, "missing operand after '+' at column 3"))]
-#[case::missing_operand_before_operator(crate::spec::args(&["*", "2"]).fails(crate::spec::SYNTAX_ERROR, "missing operand before '*' at column 1"))]
-#[case::empty_parentheses(crate::spec::args(&["()"]).fails(crate::spec::SYNTAX_ERROR, "missing operand before ')' at column 2"))]
-#[case::two_numbers_in_a_row(crate::spec::args(&["1", "2"]).fails(crate::spec::SYNTAX_ERROR, "missing operator before '2' at column 3"))]
-#[case::unclosed_parenthesis(crate::spec::args(&["(1", "+", "2"]).fails(crate::spec::SYNTAX_ERROR, "unclosed '(' at column 1"))]
-#[case::unmatched_parenthesis(crate::spec::args(&["1)"]).fails(crate::spec::SYNTAX_ERROR, "unmatched ')' at column 2"))]
-#[case::syntax_error_wins_over_arithmetic_error(crate::spec::args(&["1", "/", "0", "+"]).fails(crate::spec::SYNTAX_ERROR, "missing operand after '+'"))]
+#[case::empty_expression(crate::spec::args(&[""]).fails(crate::spec::SYNTAX_ERROR, &["calc: empty expression"]))]
+#[case::only_end_of_options(crate::spec::args(&["--"]).fails(crate::spec::SYNTAX_ERROR, &["calc: empty expression"]))]
+#[case::unknown_character(crate::spec::args(&["2", "&", "3"]).fails(crate::spec::SYNTAX_ERROR, &["calc: unknown character '&' at column 3"]))]
+#[case::decimal_point(crate::spec::args(&["1.5"]).fails(crate::spec::SYNTAX_ERROR, &["calc: decimal point '.' at column 2: calc computes with integers only"]))]
+#[case::missing_operand_at_end(crate::spec::args(&["1", "+"]).fails(crate::spec::SYNTAX_ERROR, &["calc: missing operand after '+' at column 3"]))]
+#[case::missing_operand_before_operator(crate::spec::args(&["*", "2"]).fails(crate::spec::SYNTAX_ERROR, &["calc: missing operand before '*' at column 1"]))]
+#[case::empty_parentheses(crate::spec::args(&["()"]).fails(crate::spec::SYNTAX_ERROR, &["calc: missing operand before ')' at column 2"]))]
+#[case::two_numbers_in_a_row(crate::spec::args(&["1", "2"]).fails(crate::spec::SYNTAX_ERROR, &["calc: missing operator before '2' at column 3"]))]
+#[case::unclosed_parenthesis(crate::spec::args(&["(1", "+", "2"]).fails(crate::spec::SYNTAX_ERROR, &["calc: unclosed '(' at column 1"]))]
+#[case::unmatched_parenthesis(crate::spec::args(&["1)"]).fails(crate::spec::SYNTAX_ERROR, &["calc: unmatched ')' at column 2"]))]
+#[case::syntax_error_wins_over_arithmetic_error(crate::spec::args(&["1", "/", "0", "+"]).fails(crate::spec::SYNTAX_ERROR, &["calc: missing operand after '+' at column 7"]))]
 // Options: only -h, --help, -V, --version and --, and only in first place.
 #[case::short_help(crate::spec::args(&["-h"]).prints_starting("Usage: calc EXPRESSION"))]
 #[case::long_help(crate::spec::args(&["--help"]).prints_starting("Usage: calc EXPRESSION"))]
@@ -205,16 +263,16 @@ pub const MILLION_CHARACTER_TERMS: usize = 250_000;
 #[case::long_version(crate::spec::args(&["--version"]).prints(concat!("calc ", env!("CARGO_PKG_VERSION"))))]
 #[case::leading_minus_is_a_sign(crate::spec::args(&["-5", "+", "3"]).prints("-2"))]
 #[case::end_of_options(crate::spec::args(&["--", "-5"]).prints("-5"))]
-#[case::help_after_end_of_options_is_an_expression(crate::spec::args(&["--", "-h"]).fails(crate::spec::SYNTAX_ERROR, "unknown character 'h' at column 2"))]
-#[case::unknown_option_is_an_expression(crate::spec::args(&["--bogus"]).fails(crate::spec::SYNTAX_ERROR, "unknown character 'b' at column 3"))]
+#[case::help_after_end_of_options_is_an_expression(crate::spec::args(&["--", "-h"]).fails(crate::spec::SYNTAX_ERROR, &["calc: unknown character 'h' at column 2"]))]
+#[case::unknown_option_is_an_expression(crate::spec::args(&["--bogus"]).fails(crate::spec::SYNTAX_ERROR, &["calc: unknown character 'b' at column 3"]))]
 // Standard input: one expression per line, going on after errors.
 #[case::lines_from_stdin(crate::spec::stdin("1 + 1\n2 x 3\n9 % 4\n").outputs("2\n6\n1\n"))]
 #[case::blank_lines_are_skipped(crate::spec::stdin("\n   \n7\n\n").outputs("7\n"))]
 #[case::last_line_without_newline(crate::spec::stdin("4 % 3").outputs("1\n"))]
 #[case::crlf_line_endings(crate::spec::stdin("1 + 2\r\n3 + 4\r\n").outputs("3\n7\n"))]
 #[case::empty_input_succeeds(crate::spec::stdin("").outputs(""))]
-#[case::errors_name_the_line_and_evaluation_goes_on(crate::spec::stdin("1 / 0\n2\n").outputs("2\n").fails(crate::spec::ARITHMETIC_ERROR, "calc: line 1: division by zero"))]
-#[case::exit_code_is_the_highest_seen(crate::spec::stdin("1 +\n1 / 0\n5\n").outputs("5\n").fails(crate::spec::SYNTAX_ERROR, "calc: line 2: division by zero"))]
+#[case::errors_name_the_line_and_evaluation_goes_on(crate::spec::stdin("1 / 0\n2\n").outputs("2\n").fails(crate::spec::ARITHMETIC_ERROR, &["calc: line 1: division by zero: '/' at column 3"]))]
+#[case::exit_code_is_the_highest_seen(crate::spec::stdin("1 +\n1 / 0\n5\n").outputs("5\n").fails(crate::spec::SYNTAX_ERROR, &["calc: line 1: missing operand after '+' at column 3", "calc: line 2: division by zero: '/' at column 3"]))]
 // Robustness: deep nesting and long input.
 #[case::thousand_levels_of_parentheses(crate::spec::args(&[&crate::spec::nested(1000, "6 x 7")]).prints("42"))]
 #[case::hundred_thousand_levels_of_parentheses(crate::spec::stdin(&crate::spec::nested(100_000, "1")).outputs("1\n"))]

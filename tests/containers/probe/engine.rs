@@ -1,6 +1,6 @@
 //! The Docker engine: one client for the run, a preflight that stops the whole
-//! run with one clear line when no engine answers or a base image is missing,
-//! and the labels that mark everything the suite creates.
+//! run with one clear line when no engine answers, images made present by
+//! reference, and the labels that mark everything the suite creates.
 
 use futures::StreamExt;
 use std::collections::HashMap;
@@ -19,7 +19,7 @@ pub const SUITE_LABEL_VALUE: &str = "containers";
 
 /// How long the engine may take to answer a ping.
 const PING_TIMEOUT: Duration = Duration::from_secs(10);
-/// How long a pull of a missing base image may take before it counts as "no registry".
+/// How long a pull of a missing image may take before it counts as "no registry".
 const PULL_TIMEOUT: Duration = Duration::from_secs(120);
 
 static DOCKER: OnceCell<Docker> = OnceCell::const_new();
@@ -68,12 +68,12 @@ pub fn abort_run(message: &str) -> ! {
     std::process::exit(1)
 }
 
-/// Makes sure a base image is in the engine, pulling it if a registry answers;
-/// ends the run with instructions if neither works.
-pub async fn ensure_base_image(reference: &str) {
+/// Makes sure an image is in the engine, pulling it if a registry answers.
+/// `Err` says why neither worked.
+pub async fn ensure_image(reference: &str) -> Result<(), String> {
     let docker = docker().await;
     if docker.inspect_image(reference).await.is_ok() {
-        return;
+        return Ok(());
     }
     let options = CreateImageOptionsBuilder::new()
         .from_image(reference)
@@ -85,17 +85,17 @@ pub async fn ensure_base_image(reference: &str) {
         }
         Ok::<(), String>(())
     };
-    let outcome = match tokio::time::timeout(PULL_TIMEOUT, pull).await {
-        Ok(outcome) => outcome,
-        Err(_) => Err(format!("no answer within {} s", PULL_TIMEOUT.as_secs())),
-    };
-    if let Err(problem) = outcome {
-        abort_run(&format!(
-            "base image {reference} is not in the engine at {} and cannot be pulled ({problem}). \
-             On a machine with no registry, run `tools/seed-base-images`: it builds a stand-in \
-             from the Debian archive and tags it {reference}.",
+    match tokio::time::timeout(PULL_TIMEOUT, pull).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(problem)) => Err(format!(
+            "{reference} is not in the engine at {} and cannot be pulled: {problem}",
             engine_address()
-        ));
+        )),
+        Err(_) => Err(format!(
+            "{reference} is not in the engine at {} and a pull gave no answer within {} s",
+            engine_address(),
+            PULL_TIMEOUT.as_secs()
+        )),
     }
 }
 

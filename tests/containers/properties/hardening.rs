@@ -1,0 +1,86 @@
+//! Hardened run: the smoke run works unchanged with a read-only root, no
+//! capabilities, no privilege escalation, no network, 8 processes and 16 MiB.
+//!
+//! A negative control cannot fail this (an image that computes under these
+//! flags is not made worse by them), so on a control the test proves the
+//! flags themselves: a shell in it may write to `/` in a plain run and is
+//! refused under the flags.
+
+use super::{OrFail, expect_outcome};
+use crate::block_on;
+use crate::images::every_image;
+use crate::probe::run::{generic_image, one_shot, one_shot_of, run_to_exit};
+use crate::row::ImageRow;
+use crate::spec::Outcome;
+use crate::subject::{Subject, subject};
+use rstest::rstest;
+use rstest_reuse::apply;
+use testcontainers::GenericImage;
+use testcontainers::core::{ContainerRequest, ImageExt};
+
+pub const PIDS_LIMIT: i64 = 8;
+pub const MEMORY_LIMIT_BYTES: i64 = 16 * 1024 * 1024;
+
+/// What a shell in the control tries, and what the kernel says under the flags.
+const WRITE_TO_ROOT: &[&str] = &["-c", "echo probe > /probe"];
+const READ_ONLY_ERROR: &str = "Read-only file system";
+
+/// `--read-only --cap-drop ALL --security-opt no-new-privileges --network none
+/// --pids-limit 8 --memory 16m --memory-swap 16m`.
+pub fn hardened(request: ContainerRequest<GenericImage>) -> ContainerRequest<GenericImage> {
+    request
+        .with_readonly_rootfs(true)
+        .with_cap_drop("ALL")
+        .with_security_opt("no-new-privileges")
+        .with_network("none")
+        .with_host_config_modifier(|host| {
+            host.pids_limit = Some(PIDS_LIMIT);
+            host.memory = Some(MEMORY_LIMIT_BYTES);
+            // Equal to the memory limit: no swap on top of it.
+            host.memory_swap = Some(MEMORY_LIMIT_BYTES);
+        })
+}
+
+#[apply(every_image)]
+fn smoke_run_works_under_the_hardened_flags(image: &'static ImageRow) {
+    block_on(prove_smoke_run_works_under_the_hardened_flags(image));
+}
+
+pub async fn prove_smoke_run_works_under_the_hardened_flags(image: &'static ImageRow) {
+    if !image.claims.hardened {
+        return;
+    }
+    let subject = subject(image).await;
+    if image.negative_control {
+        prove_the_flags_bite(subject).await;
+        return;
+    }
+    let run = hardened(one_shot(subject.image(), image.smoke.args));
+    let observed = run_to_exit(run).await.or_fail(subject);
+    let expected = Outcome::from_streams(image.smoke.stdout.as_bytes(), b"", 0);
+    let what = format!("hardened run of {}", image.smoke.args.join(" "));
+    expect_outcome(subject, &what, &observed, &expected);
+}
+
+async fn prove_the_flags_bite(subject: &Subject) {
+    let shell = || generic_image(subject.image()).with_entrypoint("/bin/sh");
+    let plain = run_to_exit(one_shot_of(shell(), WRITE_TO_ROOT))
+        .await
+        .or_fail(subject);
+    assert_eq!(
+        plain.code, 0,
+        "{subject}: a shell could not write to / even without the hardened flags, \
+         so refusing it under them proves nothing:\n{}",
+        plain.stderr
+    );
+    let refused = run_to_exit(hardened(one_shot_of(shell(), WRITE_TO_ROOT)))
+        .await
+        .or_fail(subject);
+    assert!(
+        refused.code != 0 && refused.stderr.contains(READ_ONLY_ERROR),
+        "{subject}: under the hardened flags a shell's write to / gave exit code {} and \
+         stderr \"{}\", expected a failure saying \"{READ_ONLY_ERROR}\"",
+        refused.code,
+        refused.stderr.trim_end()
+    );
+}

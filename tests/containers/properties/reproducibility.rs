@@ -1,0 +1,102 @@
+//! Reproducibility: compiling the same sources again gives the same top
+//! layer, the one holding the program.
+//!
+//! The rebuild changes the REBUILD build argument, which reruns the compile
+//! step and everything after it while the toolchain and std stay cached: two
+//! full no-cache builds prove the same (see the README) but take minutes.
+//! One value serves the whole run, so BuildKit compiles the shared build
+//! stage of several Dockerfiles once. A row given by reference is compared
+//! with a build of its Dockerfile here, which proves the given image is what
+//! the Dockerfile builds.
+
+use super::{OrFail, judge};
+use crate::block_on;
+use crate::checks::layers::same_top_layer;
+use crate::images::{ALL, every_image};
+use crate::probe::image::image_facts;
+use crate::probe::once::OncePerKey;
+use crate::row::{ImageRow, Source};
+use crate::subject::{Subject, build_row, subject};
+use rstest::rstest;
+use rstest_reuse::apply;
+use std::sync::LazyLock;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// The Dockerfiles' build argument that reruns the compile step.
+const REBUILD_ARGUMENT: &str = "REBUILD";
+
+static REBUILD_VALUE: LazyLock<String> = LazyLock::new(|| {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_nanos())
+        .to_string()
+});
+
+fn top_layer(subject: &Subject, layers: &[String]) -> String {
+    layers
+        .last()
+        .cloned()
+        .unwrap_or_else(|| panic!("{subject} has no layer"))
+}
+
+#[apply(every_image)]
+fn rebuild_gives_the_same_top_layer(image: &'static ImageRow) {
+    block_on(prove_rebuild_gives_the_same_top_layer(image));
+}
+
+pub async fn prove_rebuild_gives_the_same_top_layer(image: &'static ImageRow) {
+    if !image.claims.reproducible {
+        return;
+    }
+    let control = subject(image).await;
+    let layer = top_layer(control, &control.facts.layer_digests);
+    if image.negative_control {
+        // The control is told apart from every image that claims the same.
+        for other in ALL
+            .iter()
+            .filter(|row| row.claims.reproducible && !row.negative_control)
+        {
+            let other = subject(other).await;
+            let other_layer = top_layer(other, &other.facts.layer_digests);
+            let verdict = same_top_layer(
+                (&control.reference, &layer),
+                (&other.reference, &other_layer),
+            );
+            judge(control, verdict, &[other_layer]);
+        }
+        return;
+    }
+    let subject = control;
+    let rebuilt = rebuilt(image)
+        .await
+        .as_ref()
+        .map_err(Clone::clone)
+        .or_fail(subject);
+    let verdict = same_top_layer((&subject.reference, &layer), (&rebuilt.0, &rebuilt.1));
+    judge(subject, verdict, &[]);
+}
+
+static REBUILDS: OncePerKey<Result<(String, String), String>> = OncePerKey::new();
+
+/// The row's image built again with a new REBUILD value: its reference and
+/// top layer. Started in the background as soon as the row's image is ready
+/// (see `subject.rs`), so that the compile overlaps the rest of the run.
+pub async fn rebuilt(image: &'static ImageRow) -> &'static Result<(String, String), String> {
+    REBUILDS.get(image.name, || rebuild(image)).await
+}
+
+async fn rebuild(image: &'static ImageRow) -> Result<(String, String), String> {
+    let Source::Dockerfile { tag, .. } = image.source else {
+        return Err("its row claims reproducibility but has no Dockerfile to rebuild".to_owned());
+    };
+    let rebuilt = format!("{tag}-rebuild");
+    let args = [(REBUILD_ARGUMENT.to_owned(), REBUILD_VALUE.clone())];
+    build_row(image, &rebuilt, &args).await?;
+    let facts = image_facts(&rebuilt).await?;
+    let layer = facts
+        .layer_digests
+        .last()
+        .cloned()
+        .ok_or(format!("{rebuilt} has no layer"))?;
+    Ok((rebuilt, layer))
+}

@@ -1,0 +1,69 @@
+//! Size: each image against its budget, with its layers reported.
+
+use super::{OrFail, judge};
+use crate::block_on;
+use crate::checks::size::{Bound, within};
+use crate::images::{ALL, every_image};
+use crate::probe::image::image_facts;
+use crate::report::{self, thousands};
+use crate::row::{Budget, ImageRow};
+use crate::subject::subject;
+use rstest::rstest;
+use rstest_reuse::apply;
+
+/// A negative control must be at least this many times every image that
+/// claims an absolute budget: the distance the README's chart shows.
+pub const CONTROL_MIN_FACTOR: u64 = 10_000;
+
+#[apply(every_image)]
+fn image_is_within_its_size_budget(image: &'static ImageRow) {
+    block_on(prove_image_is_within_its_size_budget(image));
+}
+
+pub async fn prove_image_is_within_its_size_budget(image: &'static ImageRow) {
+    let subject = subject(image).await;
+    let facts = &subject.facts;
+    report::record_size(image, facts.bytes, facts.layer_bytes.clone());
+    let Some(budget) = &image.claims.size else {
+        return;
+    };
+    let verdict = match *budget {
+        Budget::Bytes(limit) => within(
+            &subject.reference,
+            "image size",
+            facts.bytes,
+            Bound::AtMost(limit),
+        ),
+        Budget::OverBase { base, bytes } => {
+            let base_bytes = image_facts(base).await.or_fail(subject).bytes;
+            let added = facts.bytes.saturating_sub(base_bytes);
+            let what = format!("what it adds to {base}");
+            within(&subject.reference, &what, added, Bound::AtMost(bytes))
+        }
+    };
+    judge(subject, verdict, &[thousands(facts.bytes)]);
+}
+
+#[test]
+fn every_control_is_far_larger_than_every_minimal_image() {
+    block_on(async {
+        let minimal = ALL.iter().filter(|row| {
+            !row.negative_control && matches!(row.claims.size, Some(Budget::Bytes(_)))
+        });
+        for control in ALL.iter().filter(|row| row.negative_control) {
+            let control = subject(control).await;
+            for image in minimal.clone() {
+                let image = subject(image).await;
+                let minimum = image.facts.bytes * CONTROL_MIN_FACTOR;
+                let what = format!("its size, {CONTROL_MIN_FACTOR} times {image}'s");
+                let verdict = within(
+                    &control.reference,
+                    &what,
+                    control.facts.bytes,
+                    Bound::AtLeast(minimum),
+                );
+                verdict.unwrap_or_else(|mismatch| panic!("{mismatch}"));
+            }
+        }
+    });
+}

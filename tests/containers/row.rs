@@ -1,0 +1,87 @@
+//! One image under test, as data: where the image comes from and what it
+//! claims. The suite's tests read rows and nothing else, so adding an image is
+//! adding a row to the table in `images.rs`.
+
+use std::fmt;
+
+pub struct ImageRow {
+    /// A short name for tests and the report. The environment variable
+    /// `CALC_IMAGE_<NAME>` (upper case) replaces the row's image by another
+    /// reference, which is then checked instead of building it.
+    pub name: &'static str,
+    pub source: Source,
+    /// The program's path inside the image, for `docker exec`.
+    pub program: &'static str,
+    /// A run of the program that must print `stdout` and nothing else.
+    pub smoke: Smoke,
+    pub claims: Claims,
+    /// A negative control states the claims a good image makes, and the
+    /// suite proves that each of its checks fails on it, for the right reason.
+    pub negative_control: bool,
+}
+
+/// How the suite obtains the image.
+pub enum Source {
+    /// Built from this repository by the suite, as `tag`.
+    Dockerfile {
+        file: &'static str,
+        tag: &'static str,
+        /// The images its stages start FROM, made present before the build.
+        bases: &'static [&'static str],
+        /// The files and directories the build context holds.
+        context: &'static [&'static str],
+    },
+    /// An image the suite does not build: a tag or `name@sha256:…`, already
+    /// in the engine or pullable.
+    Reference(&'static str),
+}
+
+/// A command line and what it prints.
+pub struct Smoke {
+    pub args: &'static [&'static str],
+    pub stdout: &'static str,
+}
+
+/// What the image must show from the outside.
+pub struct Claims {
+    /// The uid and gid every process of a running container has.
+    pub user: Option<User>,
+    /// No shell file in the image, and `docker exec` of one fails.
+    pub no_shell: bool,
+    /// No setuid or setgid file.
+    pub no_setuid: bool,
+    /// Its file system is its program alone (besides what Docker adds).
+    pub only_program: bool,
+    /// How large the image may be.
+    pub size: Option<Budget>,
+    /// The smoke run works under [`crate::properties::hardening`]'s flags.
+    pub hardened: bool,
+    /// Rebuilding the Dockerfile gives the same top layer (the program's).
+    pub reproducible: bool,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct User {
+    pub uid: u32,
+    pub gid: u32,
+}
+
+impl fmt::Display for User {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.uid, self.gid)
+    }
+}
+
+pub enum Budget {
+    /// At most this many bytes in all.
+    Bytes(u64),
+    /// At most this many bytes over its base image.
+    OverBase { base: &'static str, bytes: u64 },
+}
+
+impl ImageRow {
+    /// The environment variable that gives this row's image by reference.
+    pub fn reference_variable(&self) -> String {
+        format!("CALC_IMAGE_{}", self.name.to_uppercase().replace('-', "_"))
+    }
+}

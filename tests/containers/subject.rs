@@ -19,8 +19,10 @@ use std::time::Duration;
 /// The image of a row, as the engine has it.
 pub struct Subject {
     pub row: &'static ImageRow,
-    /// The reference the suite built or was given.
-    pub reference: String,
+    /// How messages name it: the reference the suite built or was given, and
+    /// for an image given through the environment, the row and variable it
+    /// stands in for.
+    pub label: String,
     pub facts: ImageFacts,
     /// Given by reference rather than built by the suite.
     pub given: bool,
@@ -35,7 +37,7 @@ impl Subject {
 
 impl fmt::Display for Subject {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.reference)
+        write!(f, "{}", self.label)
     }
 }
 
@@ -72,13 +74,22 @@ async fn make_ready(row: &'static ImageRow) -> Result<Subject, String> {
     let given = std::env::var(row.reference_variable())
         .ok()
         .filter(|value| !value.is_empty());
-    let (reference, given) = match (given, &row.source) {
-        (Some(reference), _) => (reference, true),
-        (None, Source::Reference(reference)) => ((*reference).to_owned(), true),
+    let (reference, given, label) = match (given, &row.source) {
+        (Some(reference), _) => {
+            let label = format!(
+                "{reference} (the {} row, from {})",
+                row.name,
+                row.reference_variable()
+            );
+            (reference, true, label)
+        }
+        (None, Source::Reference(reference)) => {
+            ((*reference).to_owned(), true, (*reference).to_owned())
+        }
         (None, Source::Dockerfile { tag, .. }) => {
             let took = build_row(row, tag, &[]).await?;
             report::record_build_time(row, took);
-            ((*tag).to_owned(), false)
+            ((*tag).to_owned(), false, (*tag).to_owned())
         }
     };
     if given {
@@ -92,7 +103,7 @@ async fn make_ready(row: &'static ImageRow) -> Result<Subject, String> {
     report::record_subject(row, &reference, &facts);
     Ok(Subject {
         row,
-        reference,
+        label,
         facts,
         given,
     })

@@ -2,6 +2,7 @@
 
 use super::{Mismatch, Problem, plain};
 use crate::probe::filesystem::{Entry, Kind, Listing};
+use crate::report::thousands;
 
 /// The mode the program must have: rwxr-xr-x, no special bits.
 pub const PROGRAM_MODE: u32 = 0o755;
@@ -76,7 +77,10 @@ fn entries_shown(entries: &[&Entry], complete: bool) -> String {
         .collect();
     let mut shown = named.join(", ");
     if entries.len() > MAX_NAMED {
-        shown.push_str(&format!(", … {} entries in all", entries.len()));
+        shown.push_str(&format!(
+            ", … {} entries in all",
+            thousands(entries.len() as u64)
+        ));
     }
     if !complete {
         shown.push_str(" (reading stopped there)");

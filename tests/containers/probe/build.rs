@@ -164,7 +164,10 @@ impl Trace {
             .unwrap_or_default();
         let lines: Vec<&str> = output.lines().collect();
         let tail = &lines[lines.len().saturating_sub(FAILED_STEP_TAIL_LINES)..];
-        let mut message = format!("{error}\n  step: {name}\n  error: {step_error}");
+        let mut message = format!("{error}\n  step: {name}");
+        if !error.contains(step_error.as_str()) {
+            message.push_str(&format!("\n  error: {step_error}"));
+        }
         if !tail.is_empty() {
             message.push_str(&format!("\n  its last {} lines of output:", tail.len()));
             for line in tail {

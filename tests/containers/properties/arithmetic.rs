@@ -4,7 +4,7 @@
 
 use super::{OrFail, expect_outcome};
 use crate::block_on;
-use crate::images::{ALL, every_image};
+use crate::images::ALL;
 use crate::probe::resident::{exec, resident};
 use crate::probe::run::{one_shot, run_to_exit, run_with_stdin};
 use crate::report;
@@ -30,7 +30,7 @@ async fn follows(image: &'static ImageRow, case: &Case) -> Result<(), String> {
         .await
         .map_err(|problem| format!("{subject}: {}: {problem}", case.describe()))?;
     case.check(&observed)
-        .map_err(|mismatch| mismatch.within(&subject.reference).to_string())?;
+        .map_err(|mismatch| mismatch.within(&subject.label).to_string())?;
     report::record_case_passed(image);
     Ok(())
 }
@@ -45,12 +45,7 @@ fn every_image_follows_the_specification(#[case] case: Case) {
     });
 }
 
-#[apply(every_image)]
-fn docker_run_passes_arguments_to_the_entrypoint(image: &'static ImageRow) {
-    block_on(prove_docker_run_passes_arguments_to_the_entrypoint(image));
-}
-
-pub async fn prove_docker_run_passes_arguments_to_the_entrypoint(image: &'static ImageRow) {
+pub async fn docker_run_passes_arguments_to_the_entrypoint(image: &'static ImageRow) {
     let subject = subject(image).await;
     let observed = run_to_exit(one_shot(subject.image(), &["9", "%", "4"]))
         .await
@@ -59,12 +54,7 @@ pub async fn prove_docker_run_passes_arguments_to_the_entrypoint(image: &'static
     expect_outcome(subject, "docker run IMAGE 9 % 4", &observed, &expected);
 }
 
-#[apply(every_image)]
-fn docker_run_interactive_evaluates_stdin_lines(image: &'static ImageRow) {
-    block_on(prove_docker_run_interactive_evaluates_stdin_lines(image));
-}
-
-pub async fn prove_docker_run_interactive_evaluates_stdin_lines(image: &'static ImageRow) {
+pub async fn docker_run_interactive_evaluates_stdin_lines(image: &'static ImageRow) {
     let input = "1 + 1\n\n2 x 3\n5 / 0\n9 % 4\n";
     let subject = subject(image).await;
     let observed = run_with_stdin(subject.image(), input.as_bytes())
@@ -77,3 +67,8 @@ pub async fn prove_docker_run_interactive_evaluates_stdin_lines(image: &'static 
     );
     expect_outcome(subject, "docker run -i IMAGE", &observed, &expected);
 }
+
+tests_for_every_image!(
+    docker_run_passes_arguments_to_the_entrypoint,
+    docker_run_interactive_evaluates_stdin_lines
+);

@@ -43,15 +43,15 @@ fn an_image_given_by_reference_passes_every_check_without_a_build() {
             if given.given { "given" } else { "built" }
         );
         // Every property of the table's rows, in the order of properties/.
-        arithmetic::prove_docker_run_passes_arguments_to_the_entrypoint(&GIVEN).await;
-        arithmetic::prove_docker_run_interactive_evaluates_stdin_lines(&GIVEN).await;
-        files::prove_image_holds_only_its_program(&GIVEN).await;
-        files::prove_program_is_the_only_layer(&GIVEN).await;
-        files::prove_image_has_no_setuid_file(&GIVEN).await;
-        hardening::prove_smoke_run_works_under_the_hardened_flags(&GIVEN).await;
-        shell::prove_image_has_no_shell_file(&GIVEN).await;
-        shell::prove_no_shell_runs_in_the_container(&GIVEN).await;
-        size::prove_image_is_within_its_size_budget(&GIVEN).await;
-        user::prove_process_runs_as_the_claimed_user(&GIVEN).await;
+        arithmetic::docker_run_passes_arguments_to_the_entrypoint(&GIVEN).await;
+        arithmetic::docker_run_interactive_evaluates_stdin_lines(&GIVEN).await;
+        files::image_holds_only_its_program(&GIVEN).await;
+        files::program_is_the_only_layer(&GIVEN).await;
+        files::image_has_no_setuid_file(&GIVEN).await;
+        hardening::smoke_run_works_under_the_hardened_flags(&GIVEN).await;
+        shell::image_has_no_shell_file(&GIVEN).await;
+        shell::no_shell_runs_in_the_container(&GIVEN).await;
+        size::image_is_within_its_size_budget(&GIVEN).await;
+        user::process_runs_as_the_claimed_user(&GIVEN).await;
     });
 }

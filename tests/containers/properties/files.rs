@@ -2,17 +2,22 @@
 //! program alone (in one layer), and no setuid or setgid file.
 
 use super::{OrFail, judge};
-use crate::block_on;
 use crate::checks::files::{holds_only, is_setuid_file, no_setuid, refutes_holds_only};
 use crate::checks::layers::one_layer;
-use crate::images::every_image;
-use crate::probe::filesystem::{Kind, Listing, unstarted};
+use crate::probe::filesystem::{Entry, Kind, Listing, unstarted};
 use crate::probe::once::OncePerKey;
 use crate::report;
 use crate::row::ImageRow;
 use crate::subject::{Subject, subject};
-use rstest::rstest;
-use rstest_reuse::apply;
+
+/// The path of the first entry that refutes a claim, as evidence for [`judge`].
+fn first_path(listing: &Listing, refutes: impl Fn(&Entry) -> bool) -> Vec<String> {
+    let found = listing.entries.iter().find(|entry| refutes(entry));
+    found
+        .map(|entry| format!("/{}", entry.path))
+        .into_iter()
+        .collect()
+}
 
 static LISTINGS: OncePerKey<Result<Listing, String>> = OncePerKey::new();
 
@@ -48,63 +53,42 @@ async fn listing(subject: &'static Subject) -> &'static Listing {
         .or_fail(subject)
 }
 
-#[apply(every_image)]
-fn image_holds_only_its_program(image: &'static ImageRow) {
-    block_on(prove_image_holds_only_its_program(image));
-}
-
-pub async fn prove_image_holds_only_its_program(image: &'static ImageRow) {
+pub async fn image_holds_only_its_program(image: &'static ImageRow) {
     if !image.claims.only_program {
         return;
     }
     let subject = subject(image).await;
     let listing = listing(subject).await;
-    let evidence: Vec<String> = listing
-        .entries
-        .iter()
-        .find(|entry| refutes_holds_only(image.program, entry))
-        .map(|entry| format!("/{}", entry.path))
-        .into_iter()
-        .collect();
+    let evidence = first_path(listing, |entry| refutes_holds_only(image.program, entry));
     judge(
         subject,
-        holds_only(&subject.reference, image.program, listing),
+        holds_only(&subject.label, image.program, listing),
         &evidence,
     );
 }
 
-#[apply(every_image)]
-fn program_is_the_only_layer(image: &'static ImageRow) {
-    block_on(prove_program_is_the_only_layer(image));
-}
-
-pub async fn prove_program_is_the_only_layer(image: &'static ImageRow) {
+pub async fn program_is_the_only_layer(image: &'static ImageRow) {
     if !image.claims.only_program {
         return;
     }
     let subject = subject(image).await;
     let layers = &subject.facts.layer_digests;
     let evidence = vec![format!("{} layers", layers.len())];
-    judge(subject, one_layer(&subject.reference, layers), &evidence);
+    judge(subject, one_layer(&subject.label, layers), &evidence);
 }
 
-#[apply(every_image)]
-fn image_has_no_setuid_file(image: &'static ImageRow) {
-    block_on(prove_image_has_no_setuid_file(image));
-}
-
-pub async fn prove_image_has_no_setuid_file(image: &'static ImageRow) {
+pub async fn image_has_no_setuid_file(image: &'static ImageRow) {
     if !image.claims.no_setuid {
         return;
     }
     let subject = subject(image).await;
     let listing = listing(subject).await;
-    let evidence: Vec<String> = listing
-        .entries
-        .iter()
-        .find(|entry| is_setuid_file(entry))
-        .map(|entry| format!("/{}", entry.path))
-        .into_iter()
-        .collect();
-    judge(subject, no_setuid(&subject.reference, listing), &evidence);
+    let evidence = first_path(listing, is_setuid_file);
+    judge(subject, no_setuid(&subject.label, listing), &evidence);
 }
+
+tests_for_every_image!(
+    image_holds_only_its_program,
+    program_is_the_only_layer,
+    image_has_no_setuid_file
+);

@@ -7,14 +7,10 @@
 //! refused under the flags.
 
 use super::{OrFail, expect_outcome};
-use crate::block_on;
-use crate::images::every_image;
 use crate::probe::run::{generic_image, one_shot, one_shot_of, run_to_exit};
 use crate::row::ImageRow;
 use crate::spec::Outcome;
 use crate::subject::{Subject, subject};
-use rstest::rstest;
-use rstest_reuse::apply;
 use testcontainers::GenericImage;
 use testcontainers::core::{ContainerRequest, ImageExt};
 
@@ -41,12 +37,7 @@ pub fn hardened(request: ContainerRequest<GenericImage>) -> ContainerRequest<Gen
         })
 }
 
-#[apply(every_image)]
-fn smoke_run_works_under_the_hardened_flags(image: &'static ImageRow) {
-    block_on(prove_smoke_run_works_under_the_hardened_flags(image));
-}
-
-pub async fn prove_smoke_run_works_under_the_hardened_flags(image: &'static ImageRow) {
+pub async fn smoke_run_works_under_the_hardened_flags(image: &'static ImageRow) {
     if !image.claims.hardened {
         return;
     }
@@ -84,3 +75,5 @@ async fn prove_the_flags_bite(subject: &Subject) {
         refused.stderr.trim_end()
     );
 }
+
+tests_for_every_image!(smoke_run_works_under_the_hardened_flags);

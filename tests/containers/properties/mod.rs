@@ -4,6 +4,26 @@
 //! the row: an image must pass; a negative control must fail, and fail for
 //! the right reason.
 
+/// Declares, in a module `for_every_image`, one test per property function
+/// named, applied to every row of the image table: `image_has_no_setuid_file`
+/// becomes `for_every_image::image_has_no_setuid_file::case_1_scratch`, ….
+macro_rules! tests_for_every_image {
+    ($($property:ident),+ $(,)?) => {
+        mod for_every_image {
+            use crate::images::every_image;
+            use crate::row::ImageRow;
+            use rstest::rstest;
+            use rstest_reuse::apply;
+            $(
+                #[apply(every_image)]
+                fn $property(image: &'static ImageRow) {
+                    crate::block_on(super::$property(image));
+                }
+            )+
+        }
+    };
+}
+
 pub mod arithmetic;
 pub mod by_reference;
 pub mod files;
@@ -36,9 +56,7 @@ pub fn judge(subject: &Subject, verdict: Result<(), Mismatch>, evidence: &[Strin
                 .filter(|fact| !message.contains(fact.as_str()))
                 .collect();
             assert!(
-                message.starts_with(&subject.reference)
-                    && unnamed.is_empty()
-                    && !evidence.is_empty(),
+                message.starts_with(&subject.label) && unnamed.is_empty() && !evidence.is_empty(),
                 "{subject} is a negative control: the check failed, but not for the reason \
                  observed ({}). Its message:\n{message}",
                 evidence.join(", ")
@@ -61,6 +79,6 @@ impl<T> OrFail<T> for Result<T, String> {
 /// Fails the test unless a run of the image gave exactly the expected outcome.
 pub fn expect_outcome(subject: &Subject, what: &str, observed: &Outcome, expected: &Outcome) {
     if let Err(mismatch) = Mismatch::verdict(what, observed.differences(expected)) {
-        panic!("{}", mismatch.within(&subject.reference));
+        panic!("{}", mismatch.within(&subject.label));
     }
 }

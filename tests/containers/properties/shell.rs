@@ -1,16 +1,12 @@
 //! No shell: no shell file in the image, and the engine cannot run one in it.
 
 use super::{OrFail, judge};
-use crate::block_on;
 use crate::checks::shell::{SHELL_EXEC, SHELL_PATHS, no_shell};
-use crate::images::every_image;
 use crate::probe::filesystem::unstarted;
 use crate::probe::resident::{exec, resident};
 use crate::report;
 use crate::row::ImageRow;
 use crate::subject::{Subject, subject};
-use rstest::rstest;
-use rstest_reuse::apply;
 
 async fn shell_paths_present(subject: &Subject) -> Vec<&'static str> {
     let container = unstarted(subject.image()).await.or_fail(subject);
@@ -34,12 +30,7 @@ async fn shell_exec_code(subject: &Subject) -> Option<i64> {
         .map(|outcome| outcome.code)
 }
 
-#[apply(every_image)]
-fn image_has_no_shell_file(image: &'static ImageRow) {
-    block_on(prove_image_has_no_shell_file(image));
-}
-
-pub async fn prove_image_has_no_shell_file(image: &'static ImageRow) {
+pub async fn image_has_no_shell_file(image: &'static ImageRow) {
     if !image.claims.no_shell {
         return;
     }
@@ -47,19 +38,10 @@ pub async fn prove_image_has_no_shell_file(image: &'static ImageRow) {
     let present = shell_paths_present(subject).await;
     report::record_shell(image, !present.is_empty());
     let evidence: Vec<String> = present.iter().map(|path| (*path).to_owned()).collect();
-    judge(
-        subject,
-        no_shell(&subject.reference, &present, None),
-        &evidence,
-    );
+    judge(subject, no_shell(&subject.label, &present, None), &evidence);
 }
 
-#[apply(every_image)]
-fn no_shell_runs_in_the_container(image: &'static ImageRow) {
-    block_on(prove_no_shell_runs_in_the_container(image));
-}
-
-pub async fn prove_no_shell_runs_in_the_container(image: &'static ImageRow) {
+pub async fn no_shell_runs_in_the_container(image: &'static ImageRow) {
     if !image.claims.no_shell {
         return;
     }
@@ -69,5 +51,7 @@ pub async fn prove_no_shell_runs_in_the_container(image: &'static ImageRow) {
         Some(0) => vec!["exit code 0".to_owned()],
         _ => vec![],
     };
-    judge(subject, no_shell(&subject.reference, &[], code), &evidence);
+    judge(subject, no_shell(&subject.label, &[], code), &evidence);
 }
+
+tests_for_every_image!(image_has_no_shell_file, no_shell_runs_in_the_container);

@@ -3,24 +3,17 @@
 use super::{OrFail, judge};
 use crate::block_on;
 use crate::checks::size::{Bound, within};
-use crate::images::{ALL, every_image};
+use crate::images::ALL;
 use crate::probe::image::image_facts;
 use crate::report::{self, thousands};
 use crate::row::{Budget, ImageRow};
 use crate::subject::subject;
-use rstest::rstest;
-use rstest_reuse::apply;
 
 /// A negative control must be at least this many times every image that
 /// claims an absolute budget: the distance the README's chart shows.
 pub const CONTROL_MIN_FACTOR: u64 = 10_000;
 
-#[apply(every_image)]
-fn image_is_within_its_size_budget(image: &'static ImageRow) {
-    block_on(prove_image_is_within_its_size_budget(image));
-}
-
-pub async fn prove_image_is_within_its_size_budget(image: &'static ImageRow) {
+pub async fn image_is_within_its_size_budget(image: &'static ImageRow) {
     let subject = subject(image).await;
     let facts = &subject.facts;
     report::record_size(image, facts.bytes, facts.layer_bytes.clone());
@@ -29,7 +22,7 @@ pub async fn prove_image_is_within_its_size_budget(image: &'static ImageRow) {
     };
     let verdict = match *budget {
         Budget::Bytes(limit) => within(
-            &subject.reference,
+            &subject.label,
             "image size",
             facts.bytes,
             Bound::AtMost(limit),
@@ -38,7 +31,7 @@ pub async fn prove_image_is_within_its_size_budget(image: &'static ImageRow) {
             let base_bytes = image_facts(base).await.or_fail(subject).bytes;
             let added = facts.bytes.saturating_sub(base_bytes);
             let what = format!("what it adds to {base}");
-            within(&subject.reference, &what, added, Bound::AtMost(bytes))
+            within(&subject.label, &what, added, Bound::AtMost(bytes))
         }
     };
     judge(subject, verdict, &[thousands(facts.bytes)]);
@@ -55,9 +48,12 @@ fn every_control_is_far_larger_than_every_minimal_image() {
             for image in minimal.clone() {
                 let image = subject(image).await;
                 let minimum = image.facts.bytes * CONTROL_MIN_FACTOR;
-                let what = format!("its size, {CONTROL_MIN_FACTOR} times {image}'s");
+                let what = format!(
+                    "its size, {} times {image}'s",
+                    thousands(CONTROL_MIN_FACTOR)
+                );
                 let verdict = within(
-                    &control.reference,
+                    &control.label,
                     &what,
                     control.facts.bytes,
                     Bound::AtLeast(minimum),
@@ -67,3 +63,5 @@ fn every_control_is_far_larger_than_every_minimal_image() {
         }
     });
 }
+
+tests_for_every_image!(image_is_within_its_size_budget);

@@ -2,23 +2,14 @@
 //! process through the engine's top endpoint (not read from the image config).
 
 use super::{OrFail, judge};
-use crate::block_on;
 use crate::checks::user::runs_as;
-use crate::images::every_image;
 use crate::probe::processes::process_users;
 use crate::probe::resident::resident;
 use crate::report;
 use crate::row::ImageRow;
 use crate::subject::subject;
-use rstest::rstest;
-use rstest_reuse::apply;
 
-#[apply(every_image)]
-fn process_runs_as_the_claimed_user(image: &'static ImageRow) {
-    block_on(prove_process_runs_as_the_claimed_user(image));
-}
-
-pub async fn prove_process_runs_as_the_claimed_user(image: &'static ImageRow) {
+pub async fn process_runs_as_the_claimed_user(image: &'static ImageRow) {
     let Some(claimed) = image.claims.user else {
         return;
     };
@@ -32,7 +23,9 @@ pub async fn prove_process_runs_as_the_claimed_user(image: &'static ImageRow) {
     report::record_user(image, observed.join(", "));
     judge(
         subject,
-        runs_as(&subject.reference, claimed, &processes),
+        runs_as(&subject.label, claimed, &processes),
         &observed,
     );
 }
+
+tests_for_every_image!(process_runs_as_the_claimed_user);

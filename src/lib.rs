@@ -6,6 +6,15 @@
 //! computed), and [`evaluator`] runs the postfix program with checked arithmetic.
 //! None of them recurses, so no input can overflow the stack.
 
+// The allocator is the one module allowed unsafe code; it argues its safety.
+#![deny(unsafe_code)]
+
+#[cfg(all(
+    target_os = "linux",
+    any(target_arch = "x86_64", target_arch = "aarch64")
+))]
+#[allow(unsafe_code)]
+pub mod allocator;
 pub mod error;
 pub mod evaluator;
 pub mod parser;

@@ -42,7 +42,7 @@ RUN set -eu; \
       "[target.$triple]" 'linker = "musl-gcc"' \
       > "$CARGO_HOME/config.toml"
 
-# What each flag is for:
+# What each flag is for (savings measured on 2026-11-24, x86_64, each on top of the one before):
 #   -Zunstable-options -Cpanic=immediate-abort   a panic is one abort instruction: no
 #                                                unwinding, no panic messages, no formatting code for them
 #   -Ctarget-feature=+crt-static                 link musl's libc statically
@@ -51,11 +51,18 @@ RUN set -eu; \
 #   -Clink-arg=-Wl,-z,noseparate-code            no page-sized padding around the code segment: 8 KiB of a
 #                                                62 KiB binary; the price is that the ELF headers and
 #                                                read-only data share the executable mapping
+#   -Cforce-unwind-tables=no                     no unwind tables: with immediate-abort nothing unwinds (-4,168 B)
+#   -Clink-arg=-Wl,-z,norelro                    no RELRO segment, whose page alignment made the file grow in
+#                                                4 KiB steps; it protects nothing here, since a static musl
+#                                                binary applies no RELRO (strace shows no mprotect)
+#   -Clink-arg=-Wl,-z,common-page-size=64        segments aligned to 64 bytes in the file, not 4 KiB
+#                                                (these two: -72 B, and every later saving shows to the byte)
 #   -L/opt/empty-libunwind                       the empty libunwind.a above
-ENV RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort -Ctarget-feature=+crt-static -Crelocation-model=static -Clink-arg=-static -Clink-self-contained=no -L/opt/empty-libunwind -Clink-arg=-Wl,-z,noseparate-code"
+ENV RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort -Ctarget-feature=+crt-static -Crelocation-model=static -Clink-arg=-static -Clink-self-contained=no -L/opt/empty-libunwind -Clink-arg=-Wl,-z,noseparate-code -Cforce-unwind-tables=no -Clink-arg=-Wl,-z,norelro -Clink-arg=-Wl,-z,common-page-size=64"
 # -Z build-std recompiles std and panic_abort with the release profile (opt-level z, LTO) and the flags above.
+# -Z build-std-features=optimize_for_size picks std's smaller algorithms (-4,096 B).
 # -Z avoid-dev-deps leaves the test-only dependencies unresolved, so cargo never asks crates.io for them.
-ENV CARGO_BUILD_FLAGS="--release -Z avoid-dev-deps -Z build-std=std,panic_abort"
+ENV CARGO_BUILD_FLAGS="--release -Z avoid-dev-deps -Z build-std=std,panic_abort -Z build-std-features=optimize_for_size"
 
 WORKDIR /src
 # The manifest alone first: compiling std, most of a cold build, is cached until Cargo.toml changes.

@@ -10,13 +10,24 @@ use rstest::rstest;
 use rstest_reuse::apply;
 use spec::{Case, Outcome, specification};
 use std::fs::File;
+use std::path::PathBuf;
 use std::time::Duration;
 
 /// A run that takes longer has hung: calc must stop at end of input.
 const HANG_TIMEOUT: Duration = Duration::from_secs(20);
 
+/// Names another binary to put through these tests instead of cargo's, such
+/// as the image's own `/calc` under `strace` (`tools/trace-syscalls`).
+const BINARY_VARIABLE: &str = "CALC_UNDER_TEST";
+
+/// The binary under test: cargo's, unless [`BINARY_VARIABLE`] names another.
+fn calc_path() -> PathBuf {
+    std::env::var_os(BINARY_VARIABLE)
+        .map_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_calc")), PathBuf::from)
+}
+
 fn calc() -> Command {
-    let mut command = Command::cargo_bin("calc").expect("cargo builds the calc binary for tests");
+    let mut command = Command::new(calc_path());
     command.timeout(HANG_TIMEOUT);
     command
 }
@@ -71,7 +82,7 @@ fn dev_full() -> File {
 #[cfg(target_os = "linux")]
 #[test]
 fn a_failing_stdout_is_an_input_output_error_not_a_crash() {
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_calc"))
+    let output = std::process::Command::new(calc_path())
         .arg("1")
         .stdout(dev_full())
         .output()
@@ -91,7 +102,7 @@ fn a_failing_stdout_is_an_input_output_error_not_a_crash() {
 #[cfg(target_os = "linux")]
 #[test]
 fn a_failing_stderr_does_not_crash() {
-    let status = std::process::Command::new(env!("CARGO_BIN_EXE_calc"))
+    let status = std::process::Command::new(calc_path())
         .args(["5", "/", "0"])
         .stderr(dev_full())
         .status()

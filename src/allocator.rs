@@ -46,8 +46,10 @@ const CHUNK_BYTES: usize = 64 * 1024;
 const PAGE_BYTES: usize = 4096;
 
 // Linux's values, the same on x86_64 and aarch64 (the targets this module is built for).
-const PROT_READ_WRITE: c_int = 0x1 | 0x2;
-const MAP_PRIVATE_ANONYMOUS: c_int = 0x02 | 0x20;
+/// PROT_READ (1) and PROT_WRITE (2).
+const PROT_READ_WRITE: c_int = 3;
+/// MAP_PRIVATE (0x02) and MAP_ANONYMOUS (0x20).
+const MAP_PRIVATE_ANONYMOUS: c_int = 0x22;
 const MAP_FAILED: *mut c_void = !0 as *mut c_void;
 
 unsafe extern "C" {
@@ -278,6 +280,34 @@ mod tests {
             assert_eq!(first, second);
             allocator.dealloc(second, small);
         }
+    }
+
+    #[test]
+    fn a_chunk_is_carved_into_contiguous_blocks_to_its_last() {
+        let allocator = Allocator::new();
+        let page = layout(PAGE_BYTES, 8);
+        // SAFETY: the blocks are only compared, then freed once each.
+        unsafe {
+            let blocks: Vec<*mut u8> = (0..CHUNK_BYTES / PAGE_BYTES)
+                .map(|_| allocator.alloc(page))
+                .collect();
+            for (index, block) in blocks.iter().enumerate() {
+                assert_eq!(*block as usize, blocks[0] as usize + index * PAGE_BYTES);
+            }
+            for block in blocks {
+                allocator.dealloc(block, page);
+            }
+        }
+    }
+
+    #[test]
+    fn a_mapping_the_kernel_refuses_is_reported_as_null() {
+        let allocator = Allocator::new();
+        // Larger than any address space: no kernel maps it.
+        let huge = layout(isize::MAX as usize - 2 * PAGE_BYTES, 8);
+        // SAFETY: a null block is never used.
+        let block = unsafe { allocator.alloc(huge) };
+        assert!(block.is_null());
     }
 
     #[test]

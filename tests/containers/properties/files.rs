@@ -45,8 +45,16 @@ async fn listing(subject: &'static Subject) -> &'static Listing {
         }
         Ok(listing)
     };
+    // How far the export is read is part of the key: a control's listing
+    // stops early, and an image checked both as a control and not (given
+    // twice by reference) must not hand its short listing to a good row.
+    let reading = if subject.row.negative_control {
+        "until refuted"
+    } else {
+        "whole"
+    };
     LISTINGS
-        .get(subject.image(), || export)
+        .get(&format!("{} {reading}", subject.image()), || export)
         .await
         .as_ref()
         .map_err(Clone::clone)

@@ -12,10 +12,10 @@
 use super::{OrFail, judge};
 use crate::checks::layers::same_top_layer;
 use crate::images::ALL;
-use crate::probe::image::image_facts;
+use crate::probe::image::{ImageFacts, image_facts};
 use crate::probe::once::OncePerKey;
 use crate::row::{ImageRow, Source};
-use crate::subject::{Subject, build_row, subject};
+use crate::subject::{build_row, subject};
 use std::sync::LazyLock;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -29,19 +29,18 @@ static REBUILD_VALUE: LazyLock<String> = LazyLock::new(|| {
         .to_string()
 });
 
-fn top_layer(subject: &Subject, layers: &[String]) -> String {
-    layers
-        .last()
-        .cloned()
-        .unwrap_or_else(|| panic!("{subject} has no layer"))
+/// The last layer of an image, the one holding the program.
+fn top_layer(facts: &ImageFacts) -> Result<String, String> {
+    let layer = facts.layer_digests.last().cloned();
+    layer.ok_or_else(|| "the image has no layer".to_owned())
 }
 
 pub async fn rebuild_gives_the_same_top_layer(image: &'static ImageRow) {
     if !image.claims.reproducible {
         return;
     }
-    let control = subject(image).await;
-    let layer = top_layer(control, &control.facts.layer_digests);
+    let tested = subject(image).await;
+    let layer = top_layer(&tested.facts).or_fail(tested);
     if image.negative_control {
         // The control is told apart from every image that claims the same.
         for other in ALL
@@ -49,20 +48,19 @@ pub async fn rebuild_gives_the_same_top_layer(image: &'static ImageRow) {
             .filter(|row| row.claims.reproducible && !row.negative_control)
         {
             let other = subject(other).await;
-            let other_layer = top_layer(other, &other.facts.layer_digests);
-            let verdict = same_top_layer((&control.label, &layer), (&other.label, &other_layer));
-            judge(control, verdict, &[other_layer]);
+            let other_layer = top_layer(&other.facts).or_fail(other);
+            let verdict = same_top_layer((&tested.label, &layer), (&other.label, &other_layer));
+            judge(tested, verdict, &[other_layer]);
         }
         return;
     }
-    let subject = control;
     let rebuilt = rebuilt(image)
         .await
         .as_ref()
         .map_err(Clone::clone)
-        .or_fail(subject);
-    let verdict = same_top_layer((&subject.label, &layer), (&rebuilt.0, &rebuilt.1));
-    judge(subject, verdict, &[]);
+        .or_fail(tested);
+    let verdict = same_top_layer((&tested.label, &layer), (&rebuilt.0, &rebuilt.1));
+    judge(tested, verdict, &[]);
 }
 
 static REBUILDS: OncePerKey<Result<(String, String), String>> = OncePerKey::new();
@@ -81,12 +79,8 @@ async fn rebuild(image: &'static ImageRow) -> Result<(String, String), String> {
     let rebuilt = format!("{tag}-rebuild");
     let args = [(REBUILD_ARGUMENT.to_owned(), REBUILD_VALUE.clone())];
     build_row(image, &rebuilt, &args).await?;
-    let facts = image_facts(&rebuilt).await?;
-    let layer = facts
-        .layer_digests
-        .last()
-        .cloned()
-        .ok_or(format!("{rebuilt} has no layer"))?;
+    let layer = top_layer(&image_facts(&rebuilt).await?)
+        .map_err(|problem| format!("{rebuilt}: {problem}"))?;
     Ok((rebuilt, layer))
 }
 

@@ -61,16 +61,14 @@ pub fn start_clock() {
     LazyLock::force(&REPORT);
 }
 
-pub fn record_subject(image: &ImageRow, reference: &str, facts: &ImageFacts) {
+/// The image a row was checked on, and whether it was given rather than built.
+pub fn record_subject(image: &ImageRow, reference: &str, facts: &ImageFacts, given: bool) {
     record(image, |row| {
         row.reference = Some(reference.to_owned());
         row.id = Some(facts.id.clone());
         row.architecture = Some(facts.architecture.clone());
+        row.given = given;
     });
-}
-
-pub fn record_given(image: &ImageRow) {
-    record(image, |row| row.given = true);
 }
 
 pub fn record_build_time(image: &ImageRow, build: Duration) {

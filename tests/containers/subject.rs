@@ -97,10 +97,9 @@ async fn make_ready(row: &'static ImageRow) -> Result<Subject, String> {
         if let Err(problem) = ensure_image(&reference).await {
             abort_run(&format!("{}: {problem}", row.reference_variable()));
         }
-        report::record_given(row);
     }
     let facts = image_facts(&reference).await?;
-    report::record_subject(row, &reference, &facts);
+    report::record_subject(row, &reference, &facts, given);
     Ok(Subject {
         row,
         label,

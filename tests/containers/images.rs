@@ -38,6 +38,7 @@ pub const MINIMAL: Claims = Claims {
     only_program: true,
     size: Some(Budget::Bytes(SCRATCH_MAX_BYTES)),
     hardened: true,
+    seccomp: true,
     reproducible: true,
 };
 

@@ -36,21 +36,28 @@ struct Report {
     started: Instant,
     /// By row name.
     rows: BTreeMap<&'static str, Row>,
+    /// How each call of the seccomp profile was shown to be needed.
+    seccomp_evidence: Vec<String>,
 }
 
 static REPORT: LazyLock<Mutex<Report>> = LazyLock::new(|| {
     Mutex::new(Report {
         started: Instant::now(),
         rows: BTreeMap::new(),
+        seccomp_evidence: Vec::new(),
     })
 });
 
 fn record(image: &ImageRow, update: impl FnOnce(&mut Row)) {
+    record_in_report(|report| update(report.rows.entry(image.name).or_default()));
+}
+
+fn record_in_report(update: impl FnOnce(&mut Report)) {
     // A test that panicked while holding the lock leaves data that is still usable.
     let mut report = REPORT
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
-    update(report.rows.entry(image.name).or_default());
+    update(&mut report);
     if let Err(error) = write_files(&report) {
         eprintln!("containers: cannot write the report: {error}");
     }
@@ -96,6 +103,11 @@ pub fn record_files(image: &ImageRow, files: usize) {
 
 pub fn record_case_passed(image: &ImageRow) {
     record(image, |row| row.cases_passed += 1);
+}
+
+/// What a run without one of the seccomp profile's calls did.
+pub fn record_seccomp_evidence(evidence: &str) {
+    record_in_report(|report| report.seccomp_evidence.push(evidence.to_owned()));
 }
 
 /// `target/containers`, beside the test binaries' own `target/tmp`.
@@ -176,6 +188,17 @@ fn markdown(report: &Report) -> String {
         thousands(GO_EXAMPLE_SINGLE_STAGE_BYTES),
         report.started.elapsed().as_secs_f64()
     );
+    if !report.seccomp_evidence.is_empty() {
+        let mut evidence = report.seccomp_evidence.clone();
+        evidence.sort();
+        let _ = writeln!(
+            out,
+            "\nEach call seccomp.json allows, and what calc did without it:\n"
+        );
+        for line in evidence {
+            let _ = writeln!(out, "- {line}");
+        }
+    }
     out
 }
 

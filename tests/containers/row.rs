@@ -56,6 +56,10 @@ pub struct Claims {
     pub size: Option<Budget>,
     /// The smoke run works under [`crate::properties::hardening`]'s flags.
     pub hardened: bool,
+    /// The program runs under the repository's seccomp profile with the
+    /// hardened flags: the smoke run and the whole specification
+    /// ([`crate::properties::seccomp`]).
+    pub seccomp: bool,
     /// Rebuilding the Dockerfile gives the same top layer (the program's).
     pub reproducible: bool,
 }

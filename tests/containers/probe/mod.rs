@@ -4,6 +4,7 @@
 
 pub mod build;
 pub mod cleanup;
+pub mod confinement;
 pub mod engine;
 pub mod filesystem;
 pub mod image;

@@ -8,6 +8,7 @@
 //! ends (SIGKILL included), the engine closes it, the program reads end of
 //! input and exits, and the engine removes the container (AutoRemove).
 
+use crate::probe::confinement::Confinement;
 use crate::probe::engine::{docker, remove_container};
 use crate::probe::once::OncePerKey;
 use crate::probe::run::{Writer, exchange, stdin_container};
@@ -33,16 +34,31 @@ static RESIDENTS: OncePerKey<Result<Resident, String>> = OncePerKey::new();
 
 /// The ID of the resident container of `image`, started on the first call.
 pub async fn resident(image: &str) -> Result<String, String> {
-    match RESIDENTS.get(image, || start_resident(image)).await {
+    confined_resident(image, &Confinement::NONE).await
+}
+
+/// The ID of the resident container of `image` under `confinement`, one per
+/// image and confinement, started on the first call. What it execs is
+/// confined alike: runc applies the container's flags and seccomp profile
+/// to every process it starts in it.
+pub async fn confined_resident(image: &str, confinement: &Confinement) -> Result<String, String> {
+    let key = format!("{image} {}", confinement.identity());
+    match RESIDENTS
+        .get(&key, || start_resident(image, confinement))
+        .await
+    {
         Ok(resident) => Ok(resident.id.clone()),
         Err(message) => Err(message.clone()),
     }
 }
 
-async fn start_resident(image: &str) -> Result<Resident, String> {
+async fn start_resident(image: &str, confinement: &Confinement) -> Result<Resident, String> {
     let docker = docker().await;
     let created = docker
-        .create_container(None::<CreateContainerOptions>, stdin_container(image, true))
+        .create_container(
+            None::<CreateContainerOptions>,
+            stdin_container(image, &[], confinement, true),
+        )
         .await
         .map_err(|e| format!("cannot create a resident container of {image}: {e}"))?;
     let attach = AttachContainerOptionsBuilder::new()

@@ -3,6 +3,7 @@
 //! takes an image by reference or ID and removes what it creates.
 
 use crate::probe::cleanup::OnDrop;
+use crate::probe::confinement::Confinement;
 use crate::probe::engine::{containers_labelled, docker, remove_container, suite_labels};
 use crate::spec::Outcome;
 use futures::{Stream, StreamExt};
@@ -102,19 +103,29 @@ pub fn remove_on_drop(id: &str) -> OnDrop {
     OnDrop::new(async move { remove_container(&id).await })
 }
 
-/// A container of `image` whose stdin is attached by this process.
-pub fn stdin_container(image: &str, auto_remove: bool) -> ContainerCreateBody {
+/// A container of `image` whose stdin is attached by this process, running
+/// its entrypoint with `args`, under `confinement`.
+pub fn stdin_container(
+    image: &str,
+    args: &[&str],
+    confinement: &Confinement,
+    auto_remove: bool,
+) -> ContainerCreateBody {
+    let mut host = HostConfig {
+        auto_remove: Some(auto_remove),
+        ..HostConfig::default()
+    };
+    confinement.apply(&mut host);
     ContainerCreateBody {
         image: Some(image.to_owned()),
+        // None keeps the image's CMD, as `docker run IMAGE` does.
+        cmd: (!args.is_empty()).then(|| args.iter().map(|&arg| arg.to_owned()).collect()),
         labels: Some(suite_labels()),
         open_stdin: Some(true),
         attach_stdin: Some(true),
         // The container's stdin closes when the attached client disconnects.
         stdin_once: Some(true),
-        host_config: Some(HostConfig {
-            auto_remove: Some(auto_remove),
-            ..HostConfig::default()
-        }),
+        host_config: Some(host),
         ..ContainerCreateBody::default()
     }
 }
@@ -123,11 +134,23 @@ pub type Writer = Pin<Box<dyn AsyncWrite + Send>>;
 
 /// `printf INPUT | docker run -i --rm IMAGE`.
 pub async fn run_with_stdin(image: &str, input: &[u8]) -> Result<Outcome, String> {
+    run_attached(image, &[], Some(input), &Confinement::NONE).await
+}
+
+/// `docker run -i --rm [FLAGS] IMAGE ARGS...` with `input`, if any, on stdin
+/// (none closes it at once). The container is removed also when this future
+/// is dropped unfinished, as a caller's deadline does to a run that hangs.
+pub async fn run_attached(
+    image: &str,
+    args: &[&str],
+    input: Option<&[u8]>,
+    confinement: &Confinement,
+) -> Result<Outcome, String> {
     let docker = docker().await;
     let created = docker
         .create_container(
             None::<CreateContainerOptions>,
-            stdin_container(image, false),
+            stdin_container(image, args, confinement, false),
         )
         .await
         .map_err(|e| format!("cannot create a container of {image}: {e}"))?;
@@ -146,7 +169,12 @@ pub async fn run_with_stdin(image: &str, input: &[u8]) -> Result<Outcome, String
         .start_container(&created.id, None)
         .await
         .map_err(|e| format!("cannot start {image}: {e}"))?;
-    let (stdout, stderr) = exchange(attached.input, attached.output, Some(input)).await?;
+    let (stdout, stderr) = exchange(
+        attached.input,
+        attached.output,
+        Some(input.unwrap_or_default()),
+    )
+    .await?;
     let mut waiting = docker.wait_container(&created.id, None::<WaitContainerOptions>);
     let code = match waiting.next().await {
         Some(Ok(exit)) => exit.status_code,

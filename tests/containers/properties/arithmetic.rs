@@ -2,10 +2,12 @@
 //! in every image, exactly the stdout, stderr and exit code the
 //! specification states; the entrypoint and `docker run -i` work as documented.
 
+use super::seccomp;
 use super::{OrFail, expect_outcome};
 use crate::block_on;
 use crate::images::ALL;
-use crate::probe::resident::{exec, resident};
+use crate::probe::confinement::Confinement;
+use crate::probe::resident::{confined_resident, exec};
 use crate::probe::run::{one_shot, run_to_exit, run_with_stdin};
 use crate::report;
 use crate::row::ImageRow;
@@ -18,10 +20,20 @@ use rstest_reuse::apply;
 /// One case in one image: `docker exec` of the program in the image's
 /// resident container, the same binary, file system and user as
 /// `docker run`, at a tenth of the cost. The entrypoint itself is proven by
-/// the one-shot test below.
+/// the one-shot tests below.
+///
+/// An image that claims to run under the seccomp profile runs every case
+/// under it, with the hardened flags: what passes there passes unconfined,
+/// as the one-shot tests show for arguments and stdin. A negative control's
+/// arithmetic is not in question, so it runs unconfined.
 async fn follows(image: &'static ImageRow, case: &Case) -> Result<(), String> {
     let subject = subject(image).await;
-    let container = resident(subject.image()).await?;
+    let confinement = if image.claims.seccomp && !image.negative_control {
+        seccomp::specification_confinement()
+    } else {
+        Confinement::NONE
+    };
+    let container = confined_resident(subject.image(), &confinement).await?;
     let command: Vec<String> = std::iter::once(image.program.to_owned())
         .chain(case.args.iter().cloned())
         .collect();

@@ -6,7 +6,7 @@
 use crate::block_on;
 use crate::images::{MINIMAL, SCRATCH, SMOKE};
 use crate::probe::image::temporary_tag;
-use crate::properties::{OrFail, arithmetic, files, hardening, shell, size, user};
+use crate::properties::{OrFail, arithmetic, files, hardening, seccomp, shell, size, user};
 use crate::row::{Claims, ImageRow, Source};
 use crate::subject::subject;
 
@@ -49,6 +49,7 @@ fn an_image_given_by_reference_passes_every_check_without_a_build() {
         files::program_is_the_only_layer(&GIVEN).await;
         files::image_has_no_setuid_file(&GIVEN).await;
         hardening::smoke_run_works_under_the_hardened_flags(&GIVEN).await;
+        seccomp::smoke_run_works_under_the_seccomp_profile(&GIVEN).await;
         shell::image_has_no_shell_file(&GIVEN).await;
         shell::no_shell_runs_in_the_container(&GIVEN).await;
         size::image_is_within_its_size_budget(&GIVEN).await;

@@ -7,12 +7,11 @@
 //! refused under the flags.
 
 use super::{OrFail, expect_outcome};
+use crate::probe::confinement::Confinement;
 use crate::probe::run::{generic_image, one_shot, one_shot_of, run_to_exit};
 use crate::row::ImageRow;
 use crate::spec::Outcome;
 use crate::subject::{Subject, subject};
-use testcontainers::GenericImage;
-use testcontainers::core::{ContainerRequest, ImageExt};
 
 pub const PIDS_LIMIT: i64 = 8;
 pub const MEMORY_LIMIT_BYTES: i64 = 16 * 1024 * 1024;
@@ -23,19 +22,12 @@ const READ_ONLY_ERROR: &str = "Read-only file system";
 
 /// `--read-only --cap-drop ALL --security-opt no-new-privileges --network none
 /// --pids-limit 8 --memory 16m --memory-swap 16m`.
-pub fn hardened(request: ContainerRequest<GenericImage>) -> ContainerRequest<GenericImage> {
-    request
-        .with_readonly_rootfs(true)
-        .with_cap_drop("ALL")
-        .with_security_opt("no-new-privileges")
-        .with_network("none")
-        .with_host_config_modifier(|host| {
-            host.pids_limit = Some(PIDS_LIMIT);
-            host.memory = Some(MEMORY_LIMIT_BYTES);
-            // Equal to the memory limit: no swap on top of it.
-            host.memory_swap = Some(MEMORY_LIMIT_BYTES);
-        })
-}
+pub const HARDENED: Confinement = Confinement {
+    locked_down: true,
+    pids_limit: Some(PIDS_LIMIT),
+    memory_bytes: Some(MEMORY_LIMIT_BYTES),
+    seccomp_profile: None,
+};
 
 pub async fn smoke_run_works_under_the_hardened_flags(image: &'static ImageRow) {
     if !image.claims.hardened {
@@ -46,7 +38,7 @@ pub async fn smoke_run_works_under_the_hardened_flags(image: &'static ImageRow) 
         prove_the_flags_bite(subject).await;
         return;
     }
-    let run = hardened(one_shot(subject.image(), image.smoke.args));
+    let run = HARDENED.confine(one_shot(subject.image(), image.smoke.args));
     let observed = run_to_exit(run).await.or_fail(subject);
     let expected = Outcome::from_streams(image.smoke.stdout.as_bytes(), b"", 0);
     let what = format!("hardened run of {}", image.smoke.args.join(" "));
@@ -64,7 +56,7 @@ async fn prove_the_flags_bite(subject: &Subject) {
          so refusing it under them proves nothing:\n{}",
         plain.stderr
     );
-    let refused = run_to_exit(hardened(one_shot_of(shell(), WRITE_TO_ROOT)))
+    let refused = run_to_exit(HARDENED.confine(one_shot_of(shell(), WRITE_TO_ROOT)))
         .await
         .or_fail(subject);
     assert!(

@@ -30,6 +30,7 @@ pub mod files;
 pub mod hardening;
 pub mod hygiene;
 pub mod reproducibility;
+pub mod seccomp;
 pub mod shell;
 pub mod size;
 pub mod user;

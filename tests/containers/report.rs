@@ -191,9 +191,10 @@ fn markdown(report: &Report) -> String {
     if !report.seccomp_evidence.is_empty() {
         let mut evidence = report.seccomp_evidence.clone();
         evidence.sort();
+        evidence.dedup();
         let _ = writeln!(
             out,
-            "\nEach call seccomp.json allows, and what calc did without it:\n"
+            "\nseccomp.json: each call it allows, and what calc did without it:\n"
         );
         for line in evidence {
             let _ = writeln!(out, "- {line}");

@@ -76,16 +76,55 @@ impl fmt::Display for User {
     }
 }
 
+/// A budget for each architecture the image is built for: the same program
+/// compiles to different sizes (aarch64's fixed 4-byte instructions make its
+/// code larger than x86_64's), so each gets its own.
 pub enum Budget {
     /// At most this many bytes in all.
-    Bytes(u64),
-    /// At most this many bytes over its base image.
-    OverBase { base: &'static str, bytes: u64 },
+    Bytes(PerArchitecture<u64>),
+    /// At most this many bytes over its base image: the first of `bases`
+    /// present in the engine with the image's architecture. Several names,
+    /// because an engine keeps one image per tag: where the multi-arch tag
+    /// holds another architecture, a per-architecture tag stands in.
+    OverBase {
+        bases: &'static [&'static str],
+        bytes: PerArchitecture<u64>,
+    },
+}
+
+/// One value for each architecture calc's images are built for.
+#[derive(Clone, Copy)]
+pub struct PerArchitecture<T> {
+    pub amd64: T,
+    pub arm64: T,
+}
+
+impl<T: Copy> PerArchitecture<T> {
+    /// The value for an image config's architecture (`amd64`, `arm64`).
+    pub fn of(&self, architecture: &str) -> Option<T> {
+        match architecture {
+            "amd64" => Some(self.amd64),
+            "arm64" => Some(self.arm64),
+            _ => None,
+        }
+    }
 }
 
 impl ImageRow {
     /// The environment variable that gives this row's image by reference.
     pub fn reference_variable(&self) -> String {
-        format!("CALC_IMAGE_{}", self.name.to_uppercase().replace('-', "_"))
+        format!("CALC_IMAGE_{}", self.variable_suffix())
+    }
+
+    /// The environment variable that gives, for a row given by reference,
+    /// a second build of the same Dockerfile to prove reproducibility with,
+    /// where the suite cannot rebuild it itself (an image of another
+    /// architecture than the engine's).
+    pub fn rebuilt_variable(&self) -> String {
+        format!("CALC_REBUILT_{}", self.variable_suffix())
+    }
+
+    fn variable_suffix(&self) -> String {
+        self.name.to_uppercase().replace('-', "_")
     }
 }

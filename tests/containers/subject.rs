@@ -5,7 +5,7 @@
 
 use crate::images::ALL;
 use crate::probe::build::{BuildRequest, build};
-use crate::probe::engine::{abort_run, ensure_image};
+use crate::probe::engine::{abort_run, engine_architecture, ensure_image};
 use crate::probe::image::{ImageFacts, image_facts};
 use crate::probe::once::OncePerKey;
 use crate::properties::reproducibility::rebuilt;
@@ -26,6 +26,9 @@ pub struct Subject {
     pub facts: ImageFacts,
     /// Given by reference rather than built by the suite.
     pub given: bool,
+    /// Of another architecture than the engine's, so run under emulation
+    /// (qemu through binfmt_misc).
+    pub emulated: bool,
 }
 
 impl Subject {
@@ -53,8 +56,11 @@ pub async fn subject(row: &'static ImageRow) -> &'static Subject {
         for other in ALL {
             tokio::spawn(async move {
                 let ready = SUBJECTS.get(other.name, || make_ready(other)).await;
-                if ready.is_ok() && other.claims.reproducible && !other.negative_control {
-                    rebuilt(other).await;
+                if let Ok(ready) = ready
+                    && other.claims.reproducible
+                    && !other.negative_control
+                {
+                    rebuilt(ready).await;
                 }
             });
         }
@@ -99,12 +105,14 @@ async fn make_ready(row: &'static ImageRow) -> Result<Subject, String> {
         }
     }
     let facts = image_facts(&reference).await?;
+    let emulated = facts.architecture != engine_architecture().await?;
     report::record_subject(row, &reference, &facts, given);
     Ok(Subject {
         row,
         label,
         facts,
         given,
+        emulated,
     })
 }
 

@@ -23,6 +23,7 @@ const PING_TIMEOUT: Duration = Duration::from_secs(10);
 const PULL_TIMEOUT: Duration = Duration::from_secs(120);
 
 static DOCKER: OnceCell<Docker> = OnceCell::const_new();
+static ARCHITECTURE: OnceCell<Result<String, String>> = OnceCell::const_new();
 
 /// The engine's client; the first call checks that an engine answers and ends
 /// the run with one line if none does.
@@ -50,6 +51,26 @@ async fn connect() -> Result<Docker, String> {
         Ok(Err(error)) => Err(error.to_string()),
         Err(_) => Err(format!("no answer within {} s", PING_TIMEOUT.as_secs())),
     }
+}
+
+/// The engine's own architecture, named as image configs name theirs
+/// (`amd64`, `arm64`): an image of another one runs under emulation, if at all.
+pub async fn engine_architecture() -> Result<String, String> {
+    ARCHITECTURE
+        .get_or_init(|| async {
+            let info =
+                docker().await.info().await.map_err(|error| {
+                    format!("cannot ask the engine for its architecture: {error}")
+                })?;
+            match info.architecture.as_deref() {
+                Some("x86_64") => Ok("amd64".to_owned()),
+                Some("aarch64") => Ok("arm64".to_owned()),
+                Some(other) => Ok(other.to_owned()),
+                None => Err("the engine does not say its architecture".to_owned()),
+            }
+        })
+        .await
+        .clone()
 }
 
 /// Where the client looks for the engine, in words.

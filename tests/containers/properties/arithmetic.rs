@@ -23,13 +23,14 @@ use rstest_reuse::apply;
 /// the one-shot tests below.
 ///
 /// An image that claims to run under the seccomp profile runs every case
-/// under it, with the hardened flags: what passes there passes unconfined,
-/// as the one-shot tests show for arguments and stdin. A negative control's
-/// arithmetic is not in question, so it runs unconfined.
+/// under it, with the hardened flags (under emulation, the flags alone):
+/// what passes there passes unconfined, as the one-shot tests show for
+/// arguments and stdin. A negative control's arithmetic is not in question,
+/// so it runs unconfined.
 async fn follows(image: &'static ImageRow, case: &Case) -> Result<(), String> {
     let subject = subject(image).await;
     let confinement = if image.claims.seccomp && !image.negative_control {
-        seccomp::specification_confinement()
+        seccomp::specification_confinement(subject)
     } else {
         Confinement::NONE
     };

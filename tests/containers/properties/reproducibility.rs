@@ -7,15 +7,18 @@
 //! One value serves the whole run, so BuildKit compiles the shared build
 //! stage of several Dockerfiles once. A row given by reference is compared
 //! with a build of its Dockerfile here, which proves the given image is what
-//! the Dockerfile builds.
+//! the Dockerfile builds; where it cannot be rebuilt here (an image of an
+//! architecture the engine only emulates), with a second build given as
+//! `CALC_REBUILT_<ROW>`.
 
 use super::{OrFail, judge};
 use crate::checks::layers::same_top_layer;
 use crate::images::ALL;
+use crate::probe::engine::ensure_image;
 use crate::probe::image::{ImageFacts, image_facts};
 use crate::probe::once::OncePerKey;
 use crate::row::{ImageRow, Source};
-use crate::subject::{build_row, subject};
+use crate::subject::{Subject, build_row, subject};
 use std::sync::LazyLock;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -54,7 +57,7 @@ pub async fn rebuild_gives_the_same_top_layer(image: &'static ImageRow) {
         }
         return;
     }
-    let rebuilt = rebuilt(image)
+    let rebuilt = rebuilt(tested)
         .await
         .as_ref()
         .map_err(Clone::clone)
@@ -68,11 +71,27 @@ static REBUILDS: OncePerKey<Result<(String, String), String>> = OncePerKey::new(
 /// The row's image built again with a new REBUILD value: its reference and
 /// top layer. Started in the background as soon as the row's image is ready
 /// (see `subject.rs`), so that the compile overlaps the rest of the run.
-pub async fn rebuilt(image: &'static ImageRow) -> &'static Result<(String, String), String> {
-    REBUILDS.get(image.name, || rebuild(image)).await
+pub async fn rebuilt(tested: &'static Subject) -> &'static Result<(String, String), String> {
+    REBUILDS.get(tested.row.name, || rebuild(tested)).await
 }
 
-async fn rebuild(image: &'static ImageRow) -> Result<(String, String), String> {
+async fn rebuild(tested: &'static Subject) -> Result<(String, String), String> {
+    let image = tested.row;
+    let variable = image.rebuilt_variable();
+    if let Some(given) = std::env::var(&variable)
+        .ok()
+        .filter(|value| !value.is_empty())
+    {
+        return second_build_given(tested, &variable, given).await;
+    }
+    if tested.emulated {
+        return Err(format!(
+            "it is {}, an architecture this engine only emulates, so a rebuild here would \
+             not be of it: build the Dockerfile a second time for {} (tools/arm64 does) and \
+             give that image as {variable}",
+            tested.facts.architecture, tested.facts.architecture
+        ));
+    }
     let Source::Dockerfile { tag, .. } = image.source else {
         return Err("its row claims reproducibility but has no Dockerfile to rebuild".to_owned());
     };
@@ -82,6 +101,28 @@ async fn rebuild(image: &'static ImageRow) -> Result<(String, String), String> {
     let layer = top_layer(&image_facts(&rebuilt).await?)
         .map_err(|problem| format!("{rebuilt}: {problem}"))?;
     Ok((rebuilt, layer))
+}
+
+/// A second build made elsewhere, given through `variable`: it must be of
+/// the tested image's architecture, or the comparison proves nothing.
+async fn second_build_given(
+    tested: &Subject,
+    variable: &str,
+    given: String,
+) -> Result<(String, String), String> {
+    ensure_image(&given)
+        .await
+        .map_err(|problem| format!("{variable}: {problem}"))?;
+    let facts = image_facts(&given).await?;
+    if facts.architecture != tested.facts.architecture {
+        return Err(format!(
+            "{variable}={given} is {}, the tested image {}: a second build must be of the \
+             same architecture",
+            facts.architecture, tested.facts.architecture
+        ));
+    }
+    let layer = top_layer(&facts).map_err(|problem| format!("{given}: {problem}"))?;
+    Ok((format!("{given} (from {variable})"), layer))
 }
 
 tests_for_every_image!(rebuild_gives_the_same_top_layer);

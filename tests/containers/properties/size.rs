@@ -20,21 +20,50 @@ pub async fn image_is_within_its_size_budget(image: &'static ImageRow) {
     let Some(budget) = &image.claims.size else {
         return;
     };
-    let verdict = match *budget {
+    let architecture = facts.architecture.as_str();
+    let no_budget = || format!("its row has no size budget for {architecture}");
+    let verdict = match budget {
         Budget::Bytes(limit) => within(
             &subject.label,
             "image size",
             facts.bytes,
-            Bound::AtMost(limit),
+            Bound::AtMost(
+                limit
+                    .of(architecture)
+                    .ok_or_else(no_budget)
+                    .or_fail(subject),
+            ),
         ),
-        Budget::OverBase { base, bytes } => {
-            let base_bytes = image_facts(base).await.or_fail(subject).bytes;
+        Budget::OverBase { bases, bytes } => {
+            let bytes = bytes
+                .of(architecture)
+                .ok_or_else(no_budget)
+                .or_fail(subject);
+            let (base, base_bytes) = base_of(bases, architecture).await.or_fail(subject);
             let added = facts.bytes.saturating_sub(base_bytes);
             let what = format!("what it adds to {base}");
             within(&subject.label, &what, added, Bound::AtMost(bytes))
         }
     };
     judge(subject, verdict, &[thousands(facts.bytes)]);
+}
+
+/// The first of `bases` present with `architecture`, and its size.
+async fn base_of(
+    bases: &[&'static str],
+    architecture: &str,
+) -> Result<(&'static str, u64), String> {
+    for &base in bases {
+        if let Ok(facts) = image_facts(base).await
+            && facts.architecture == architecture
+        {
+            return Ok((base, facts.bytes));
+        }
+    }
+    Err(format!(
+        "none of its base images {} is present for {architecture}",
+        bases.join(", ")
+    ))
 }
 
 #[test]

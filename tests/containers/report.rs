@@ -121,7 +121,30 @@ fn write_files(report: &Report) -> std::io::Result<()> {
     let directory = directory();
     std::fs::create_dir_all(&directory)?;
     std::fs::write(directory.join("report.md"), markdown(report))?;
+    std::fs::write(directory.join(TESTED_FILE), tested_table(report))?;
     std::fs::write(directory.join("sizes.svg"), chart(report))
+}
+
+/// For machines: one line per row, tab-separated: the row, the reference
+/// checked, the image ID checked, its architecture. The workflow publishes
+/// by these IDs, so what it pushes is what was checked.
+pub const TESTED_FILE: &str = "tested.tsv";
+
+fn tested_table(report: &Report) -> String {
+    let empty = Row::default();
+    let mut out = String::new();
+    for image in ALL {
+        let row = report.rows.get(image.name).unwrap_or(&empty);
+        let _ = writeln!(
+            out,
+            "{}\t{}\t{}\t{}",
+            image.name,
+            row.reference.as_deref().unwrap_or("-"),
+            row.id.as_deref().unwrap_or("-"),
+            row.architecture.as_deref().unwrap_or("-"),
+        );
+    }
+    out
 }
 
 fn or_dash<T>(value: Option<T>, show: impl FnOnce(T) -> String) -> String {

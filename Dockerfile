@@ -89,13 +89,16 @@ RUN touch src/main.rs src/lib.rs \
 
 # ---- the image: /calc alone ----
 FROM scratch
+# COPY first: the classic builder, asked for another platform (docker build
+# --platform linux/arm64), records a scratch stage's LABEL as the machine's own
+# platform and then refuses to COPY an arm64 file onto it.
+COPY --from=build /calc /calc
 ARG VERSION=0.1.0
 LABEL org.opencontainers.image.title="calc" \
       org.opencontainers.image.description="Integer calculator: a static binary alone in an empty image" \
       org.opencontainers.image.source="https://github.com/calc-containers/calc" \
       org.opencontainers.image.version="${VERSION}" \
       org.opencontainers.image.licenses="MIT"
-COPY --from=build /calc /calc
 # nonroot's uid and gid, as in distroless; scratch has no /etc/passwd, so numbers, not a name.
 USER 65532:65532
 ENTRYPOINT ["/calc"]

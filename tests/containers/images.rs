@@ -16,12 +16,12 @@ pub const NONROOT_USER: User = User {
 };
 
 /// The scratch image's budget: its size on 2026-11-24 plus under 10%, so that
-/// a regression fails. amd64: 37,720 B, budget 40 KiB. arm64: ARM64_MEASURED B,
-/// budget ARM64_BUDGET; aarch64's code is larger (fixed 4-byte instructions,
+/// a regression fails. amd64: 37,720 B, budget 40 KiB (+8.6%). arm64: 42,640 B,
+/// budget 45 KiB (+8.1%); aarch64's code is larger (fixed 4-byte instructions,
 /// and constants built in registers over several instructions).
 pub const SCRATCH_MAX_BYTES: PerArchitecture<u64> = PerArchitecture {
     amd64: 40 * 1024,
-    arm64: 50 * 1024,
+    arm64: 45 * 1024,
 };
 /// What the nonroot image may add to its distroless base: the same /calc.
 pub const NONROOT_MAX_ADDED_BYTES: PerArchitecture<u64> = SCRATCH_MAX_BYTES;

@@ -34,6 +34,12 @@ const PROFILE_FILE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/seccomp.json");
 /// hardened run's 16 MiB: under the profile the specification runs with 32 MiB.
 pub const SPECIFICATION_MEMORY_BYTES: i64 = 32 * 1024 * 1024;
 
+/// Under emulation qemu's own memory, its translated code and its copy of
+/// calc's address space, counts against the limit too: the million-character
+/// line, run alone, needed 48 MiB there. The resident and two execs at once
+/// each bring a qemu, hence twice that.
+pub const EMULATED_SPECIFICATION_MEMORY_BYTES: i64 = 96 * 1024 * 1024;
+
 /// The specification runs by `docker exec` in a resident container, and each
 /// exec's runc init runs its Go threads inside the container's pids limit,
 /// beside the resident calc. With two execs at once, the hardened run's 8 was
@@ -158,13 +164,11 @@ pub fn confinement() -> Confinement {
 /// specification's execs, and the profile where it can apply.
 pub fn specification_confinement(subject: &Subject) -> Confinement {
     let confinement = if subject.emulated {
-        HARDENED
+        HARDENED.with_memory(EMULATED_SPECIFICATION_MEMORY_BYTES)
     } else {
-        confinement()
+        confinement().with_memory(SPECIFICATION_MEMORY_BYTES)
     };
-    confinement
-        .with_memory(SPECIFICATION_MEMORY_BYTES)
-        .with_pids_limit(SPECIFICATION_PIDS_LIMIT)
+    confinement.with_pids_limit(SPECIFICATION_PIDS_LIMIT)
 }
 
 /// Under emulation the filter sees qemu's own system calls, not the

@@ -15,6 +15,8 @@ pub struct Confinement {
     pub pids_limit: Option<i64>,
     /// `--memory` and `--memory-swap` alike: no swap on top of it.
     pub memory_bytes: Option<i64>,
+    /// `--cpus`, in billionths of a CPU.
+    pub nano_cpus: Option<i64>,
     /// `--security-opt seccomp=FILE`, given as the file's JSON, which is
     /// what the engine's API takes (the CLI reads the file for it).
     pub seccomp_profile: Option<String>,
@@ -25,6 +27,7 @@ impl Confinement {
         locked_down: false,
         pids_limit: None,
         memory_bytes: None,
+        nano_cpus: None,
         seccomp_profile: None,
     };
 
@@ -38,6 +41,13 @@ impl Confinement {
     pub fn with_pids_limit(self, pids: i64) -> Self {
         Confinement {
             pids_limit: Some(pids),
+            ..self
+        }
+    }
+
+    pub fn with_cpus(self, nano_cpus: i64) -> Self {
+        Confinement {
+            nano_cpus: Some(nano_cpus),
             ..self
         }
     }
@@ -69,6 +79,7 @@ impl Confinement {
         host.pids_limit = self.pids_limit;
         host.memory = self.memory_bytes;
         host.memory_swap = self.memory_bytes;
+        host.nano_cpus = self.nano_cpus;
     }
 
     /// A testcontainers request under this confinement.
@@ -103,6 +114,9 @@ impl Confinement {
         }
         if let Some(bytes) = self.memory_bytes {
             flags.push(format!("--memory {}m", bytes / (1024 * 1024)));
+        }
+        if let Some(nano_cpus) = self.nano_cpus {
+            flags.push(format!("--cpus {}", nano_cpus as f64 / 1e9));
         }
         if self.seccomp_profile.is_some() {
             flags.push("--security-opt seccomp=…".to_owned());

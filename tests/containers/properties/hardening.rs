@@ -26,6 +26,7 @@ pub const HARDENED: Confinement = Confinement {
     locked_down: true,
     pids_limit: Some(PIDS_LIMIT),
     memory_bytes: Some(MEMORY_LIMIT_BYTES),
+    nano_cpus: None,
     seccomp_profile: None,
 };
 

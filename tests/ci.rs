@@ -1,7 +1,7 @@
 //! The gate and its local twin agree: every check `.ci/run` runs is a step of
 //! `.github/workflows/ci.yml` with the same name and the same command, and
 //! every check of the workflow is in `.ci/run`, run or, where this machine
-//! cannot run it, named with the reason. Steps whose names start with
+//! cannot run it or a later check covers it, named with the reason. Steps whose names start with
 //! `setup:`, `report:` or `publish:` prepare, show or ship; they check nothing.
 
 use std::collections::BTreeMap;
@@ -14,7 +14,7 @@ const NOT_CHECKS: &[&str] = &["setup:", "report:", "publish:"];
 #[derive(Debug, PartialEq)]
 enum Local {
     Runs(String),
-    GithubOnly,
+    NotHere,
 }
 
 fn is_check(name: &str) -> bool {
@@ -40,7 +40,7 @@ fn workflow_checks(workflow: &str) -> Vec<(String, String)> {
     checks
 }
 
-/// `.ci/run`'s `check "NAME" 'COMMAND'` and `github_only "NAME" "REASON"` lines.
+/// `.ci/run`'s `check "NAME" 'COMMAND'` and `not_here "NAME" "REASON"` lines.
 fn local_checks(script: &str) -> Vec<(String, Local)> {
     let mut checks = Vec::new();
     for line in script.lines() {
@@ -50,9 +50,9 @@ fn local_checks(script: &str) -> Vec<(String, Local)> {
             });
             let command = command.strip_suffix('\'').unwrap_or(command);
             checks.push((name.to_owned(), Local::Runs(command.to_owned())));
-        } else if let Some(rest) = line.strip_prefix("github_only \"") {
+        } else if let Some(rest) = line.strip_prefix("not_here \"") {
             let name = rest.split('"').next().unwrap_or_default();
-            checks.push((name.to_owned(), Local::GithubOnly));
+            checks.push((name.to_owned(), Local::NotHere));
         }
     }
     checks
@@ -66,7 +66,7 @@ fn disagreements(workflow: &[(String, String)], local: &[(String, Local)]) -> Ve
         match by_name.get(name.as_str()) {
             None => problems.push(format!(
                 "the workflow checks \"{name}\" ({command}), .ci/run does not: add \
-                 check \"{name}\" '{command}' to .ci/run, or github_only with the reason"
+                 check \"{name}\" '{command}' to .ci/run, or not_here with the reason"
             )),
             Some(Local::Runs(local)) if local != command => problems.push(format!(
                 "\"{name}\" runs `{command}` in the workflow but `{local}` in .ci/run"

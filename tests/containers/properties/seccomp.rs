@@ -251,9 +251,8 @@ const ATTEMPTS: usize = 3;
 /// What a deciding run showed about one allowed call: the first of
 /// [`ATTEMPTS`] runs without it that fails, or an error if none does.
 async fn evidence_for(image: &str, call: &str, deciding: Deciding) -> Result<String, String> {
+    let confinement = deciding.confinement(without(&PROFILE, call).to_string());
     for _ in 0..ATTEMPTS {
-        let profile = without(&PROFILE, call).to_string();
-        let confinement = deciding.confinement(profile);
         match run_deciding(image, deciding, &confinement, RUN_DEADLINE).await {
             Ok(outcome) if outcome == deciding.expected() => continue,
             Ok(outcome) => {

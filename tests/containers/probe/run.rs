@@ -14,7 +14,7 @@ use testcontainers::bollard::container::LogOutput;
 use testcontainers::bollard::errors::Error as BollardError;
 use testcontainers::bollard::models::{ContainerCreateBody, HostConfig};
 use testcontainers::bollard::query_parameters::{
-    AttachContainerOptionsBuilder, CreateContainerOptions, WaitContainerOptions,
+    AttachContainerOptionsBuilder, CreateContainerOptions, LogsOptionsBuilder, WaitContainerOptions,
 };
 use testcontainers::core::wait::ExitWaitStrategy;
 use testcontainers::core::{ContainerRequest, ImageExt, WaitFor};
@@ -51,36 +51,109 @@ pub fn one_shot_of(base: GenericImage, args: &[&str]) -> ContainerRequest<Generi
 
 static REQUEST_NUMBER: AtomicU64 = AtomicU64::new(0);
 
+/// Labels each request so that its container can be found whatever became
+/// of the request: a start that failed, or a run ended at its deadline.
+pub const REQUEST_LABEL: &str = "org.calc.suite.request";
+
+/// A value of [`REQUEST_LABEL`] unique to one request of this process.
+pub struct RequestLabel(String);
+
+impl RequestLabel {
+    pub fn new() -> Self {
+        RequestLabel(format!(
+            "{}-{}",
+            std::process::id(),
+            REQUEST_NUMBER.fetch_add(1, Ordering::Relaxed)
+        ))
+    }
+}
+
 /// Starts a container, waits for it, and returns its output; the container is
 /// removed in every case, also when its start fails (testcontainers does not
-/// remove those: they are found by a label unique to this request).
+/// remove those: they are found by a label unique to this request). A start
+/// that fails is reported with what the runtime wrote, which says why.
 pub async fn run_to_exit(request: ContainerRequest<GenericImage>) -> Result<Outcome, String> {
-    let request_label = format!(
-        "{}-{}",
-        std::process::id(),
-        REQUEST_NUMBER.fetch_add(1, Ordering::Relaxed)
-    );
+    let label = RequestLabel::new();
     let request = request
         .with_labels(suite_labels())
-        .with_label(REQUEST_LABEL, &request_label);
+        .with_label(REQUEST_LABEL, &label.0);
     let container = match request.start().await {
         Ok(container) => container,
         Err(error) => {
-            remove_request_containers(&request_label).await;
-            return Err(format!("the container did not start: {error}"));
+            let ids = containers_labelled(REQUEST_LABEL, &label.0).await;
+            let said = match ids.as_deref().map(<[String]>::first) {
+                Ok(Some(id)) => runtime_said(id).await,
+                _ => None,
+            };
+            let ended = end_request(&label, REQUEST_REMOVAL_DEADLINE).await;
+            let failure = start_failure(&error.to_string(), said);
+            return Err(match ended {
+                Ok(()) => failure,
+                Err(left) => format!("{failure}; {left}"),
+            });
         }
     };
     output_of(&container).await
 }
 
-/// Labels each request so that a container whose start failed can be found.
-pub const REQUEST_LABEL: &str = "org.calc.suite.request";
+/// How long the engine may take to remove a request's container.
+const REQUEST_REMOVAL_DEADLINE: Duration = Duration::from_secs(30);
 
-async fn remove_request_containers(request_label: &str) {
-    if let Ok(ids) = containers_labelled(REQUEST_LABEL, request_label).await {
-        for id in ids {
-            remove_container(&id).await;
+/// Removes the containers of a request, and makes sure they are gone within
+/// `deadline`: `Err` names what the engine could not remove, a start that
+/// is wedged where the engine's API cannot end it.
+pub async fn end_request(label: &RequestLabel, deadline: Duration) -> Result<(), String> {
+    let removal = async {
+        loop {
+            let ids = containers_labelled(REQUEST_LABEL, &label.0).await?;
+            if ids.is_empty() {
+                return Ok::<(), String>(());
+            }
+            for id in &ids {
+                remove_container(id).await;
+            }
+            tokio::time::sleep(EXIT_POLL_INTERVAL).await;
         }
+    };
+    match tokio::time::timeout(deadline, removal).await {
+        Ok(result) => result,
+        Err(_) => Err(format!(
+            "the engine could not remove its container ({REQUEST_LABEL}={}) within {} s: a \
+             start wedged in the runtime, which only a kill on the engine's host ends",
+            label.0,
+            deadline.as_secs()
+        )),
+    }
+}
+
+/// The first line of what a container whose start failed wrote: the
+/// runtime's own error (runc's init writes it to the container's stderr),
+/// where Docker's answer may name only a consequence, such as "bind-mount
+/// /proc/N/ns/net … no such file". A crash's stack trace follows its first
+/// line, and is only counted.
+pub async fn runtime_said(id: &str) -> Option<String> {
+    let options = LogsOptionsBuilder::new().stdout(true).stderr(true).build();
+    let chunks: Vec<_> = docker().await.logs(id, Some(options)).collect().await;
+    let text: String = chunks
+        .into_iter()
+        .filter_map(Result::ok)
+        .map(|chunk| String::from_utf8_lossy(&chunk.into_bytes()).into_owned())
+        .collect();
+    let mut lines = text.trim().lines();
+    let first = lines.next()?;
+    Some(match lines.count() {
+        0 => first.to_owned(),
+        more => format!("{first} (and {more} more lines)"),
+    })
+}
+
+/// A failed start in words: what the runtime said first, then the engine.
+fn start_failure(engine_said: &str, runtime_said: Option<String>) -> String {
+    match runtime_said {
+        Some(said) => format!(
+            "the container did not start; the runtime said: {said} (the engine: {engine_said})"
+        ),
+        None => format!("the container did not start: {engine_said}"),
     }
 }
 
@@ -146,12 +219,25 @@ pub async fn run_attached(
     input: Option<&[u8]>,
     confinement: &Confinement,
 ) -> Result<Outcome, String> {
+    run_attached_as(&RequestLabel::new(), image, args, input, confinement).await
+}
+
+/// [`run_attached`], its container labelled as `request`, so that a caller
+/// that gives up on it can find it and [`end_request`].
+pub async fn run_attached_as(
+    request: &RequestLabel,
+    image: &str,
+    args: &[&str],
+    input: Option<&[u8]>,
+    confinement: &Confinement,
+) -> Result<Outcome, String> {
     let docker = docker().await;
+    let mut body = stdin_container(image, args, confinement, false);
+    if let Some(labels) = body.labels.as_mut() {
+        labels.insert(REQUEST_LABEL.to_owned(), request.0.clone());
+    }
     let created = docker
-        .create_container(
-            None::<CreateContainerOptions>,
-            stdin_container(image, args, confinement, false),
-        )
+        .create_container(None::<CreateContainerOptions>, body)
         .await
         .map_err(|e| format!("cannot create a container of {image}: {e}"))?;
     let _removal = remove_on_drop(&created.id);
@@ -165,10 +251,10 @@ pub async fn run_attached(
         .attach_container(&created.id, Some(attach))
         .await
         .map_err(|e| format!("cannot attach to {image}: {e}"))?;
-    docker
-        .start_container(&created.id, None)
-        .await
-        .map_err(|e| format!("cannot start {image}: {e}"))?;
+    if let Err(error) = docker.start_container(&created.id, None).await {
+        let said = runtime_said(&created.id).await;
+        return Err(start_failure(&error.to_string(), said));
+    }
     let (stdout, stderr) = exchange(
         attached.input,
         attached.output,

@@ -16,13 +16,16 @@ use super::hardening::HARDENED;
 use crate::images::SCRATCH;
 use crate::probe::confinement::Confinement;
 use crate::probe::engine::engine_architecture;
-use crate::probe::run::{generic_image, one_shot, one_shot_of, run_attached, run_to_exit};
+use crate::probe::engine_facts::engine_facts;
+use crate::probe::run::{
+    RequestLabel, end_request, generic_image, one_shot, one_shot_of, run_attached_as, run_to_exit,
+};
 use crate::row::ImageRow;
 use crate::spec::{MILLION_CHARACTER_TERMS, Outcome, long_sum};
 use crate::subject::{Subject, subject};
 use futures::StreamExt;
 use serde_json::Value;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::LazyLock;
 use std::time::Duration;
 
@@ -64,7 +67,8 @@ const BASELINE_DEADLINE: Duration = Duration::from_secs(30);
 /// Runs of the minimality test at once: each is a container start.
 const RUNS_AT_ONCE: usize = 4;
 
-/// The call whose absence makes calc hang until the deadline.
+/// The call whose absence makes calc spin until the deadline: refused only
+/// for a status-0 exit (see [`refusing`]).
 const HANGS_WITHOUT: &str = "exit_group";
 
 /// Calls the profile keeps without a case that fails without them, each with
@@ -78,7 +82,7 @@ const KEPT_ON_EVIDENCE: &[(&str, &str)] = &[(
 
 /// The run that shows a call is needed: it passes under the whole profile
 /// and fails under the profile without the call.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum Deciding {
     /// `calc 9 % 4`: start-up, the arguments, printing and exit.
     Arguments,
@@ -105,6 +109,9 @@ const DECIDING: &[(&str, Deciding)] = &[
     ("getdents64", Deciding::Arguments),
     ("close", Deciding::Arguments),
     ("futex", Deciding::Arguments),
+    ("fstat", Deciding::Arguments),
+    ("statx", Deciding::Arguments),
+    ("openat2", Deciding::Arguments),
     ("read", Deciding::Stdin),
     ("munmap", Deciding::MillionCharacterLine),
 ];
@@ -190,36 +197,84 @@ fn not_checkable_here(subject: &Subject) -> bool {
     subject.emulated
 }
 
+/// Who the profile says needs a call: `calc`, or a runtime release such as
+/// `runc 1.3` (each entry's `neededBy`).
+const CALC: &str = "calc";
+
 /// The calls the profile allows on an engine of `arch` (Go's names, `amd64`,
-/// `arm64`, which the profile's `includes.arches` uses).
-fn allowed_calls(profile: &Value, arch: &str) -> BTreeSet<String> {
+/// `arm64`, which the profile's `includes.arches` uses), each with the union
+/// of its entries' `neededBy`. An entry that names no one is an error.
+fn claimed_calls(
+    profile: &Value,
+    arch: &str,
+) -> Result<BTreeMap<String, BTreeSet<String>>, String> {
+    let mut calls: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     let entries = profile["syscalls"].as_array().into_iter().flatten();
-    entries
-        .filter(|entry| {
-            entry["includes"]["arches"]
-                .as_array()
-                .is_none_or(|arches| arches.iter().any(|a| a == arch))
-        })
-        .flat_map(|entry| entry["names"].as_array().into_iter().flatten())
-        .filter_map(|name| name.as_str().map(str::to_owned))
-        .collect()
+    for entry in entries.filter(|entry| {
+        entry["includes"]["arches"]
+            .as_array()
+            .is_none_or(|arches| arches.iter().any(|a| a == arch))
+    }) {
+        let names: Vec<&str> = entry["names"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .collect();
+        let needed_by: BTreeSet<String> = entry["neededBy"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|who| who.as_str().map(str::to_owned))
+            .collect();
+        if needed_by.is_empty() {
+            return Err(format!(
+                "{PROFILE_NAME}'s entry for {} says in no neededBy who needs it: name calc, or \
+                 the runtime releases (such as \"runc 1.3\") whose init makes the call",
+                names.join(", ")
+            ));
+        }
+        for name in names {
+            calls
+                .entry(name.to_owned())
+                .or_default()
+                .extend(needed_by.iter().cloned());
+        }
+    }
+    Ok(calls)
 }
 
-/// The profile with `call` taken out of every entry.
-fn without(profile: &Value, call: &str) -> Value {
+/// The profile refusing `call`. exit_group is refused only with status 0,
+/// calc's exit after a right answer: a runtime whose init fails before it
+/// execs calc exits non-zero, and must be able to. Refused outright, such an
+/// init spins for ever inside the engine's start call, where no API call
+/// reaches it (seen with runc 1.3 and a profile it found insufficient).
+fn refusing(profile: &Value, call: &str) -> Value {
     let mut profile = profile.clone();
     if let Some(entries) = profile["syscalls"].as_array_mut() {
-        for entry in entries {
+        for entry in entries.iter_mut() {
             if let Some(names) = entry["names"].as_array_mut() {
                 names.retain(|name| name != call);
             }
+        }
+        if call == HANGS_WITHOUT {
+            entries.push(serde_json::json!({
+                "names": [call],
+                "action": "SCMP_ACT_ALLOW",
+                "args": [{ "index": 0, "value": 0, "op": "SCMP_CMP_NE" }],
+            }));
         }
     }
     profile
 }
 
+/// How long the engine may take to remove a deciding run past its deadline.
+/// A run it cannot remove is a wedged start, and fails the test by name.
+const REMOVAL_DEADLINE: Duration = Duration::from_secs(15);
+
 /// One run of `image` under `confinement`, or a description of how it failed
-/// to give an outcome (it did not start, or it hung past the deadline).
+/// to give an outcome: it did not start (with what the runtime said), or it
+/// was still running at the deadline and was removed then.
 async fn run_deciding(
     image: &str,
     deciding: Deciding,
@@ -227,7 +282,9 @@ async fn run_deciding(
     deadline: Duration,
 ) -> Result<Outcome, String> {
     let input = deciding.input();
-    let run = run_attached(
+    let request = RequestLabel::new();
+    let run = run_attached_as(
+        &request,
         image,
         deciding.args(),
         input.as_deref().map(str::as_bytes),
@@ -235,10 +292,13 @@ async fn run_deciding(
     );
     match tokio::time::timeout(deadline, run).await {
         Ok(outcome) => outcome,
-        Err(_) => Err(format!(
-            "still running after {} s (removed)",
-            deadline.as_secs()
-        )),
+        Err(_) => {
+            let still_running = format!("still running after {} s", deadline.as_secs());
+            match end_request(&request, REMOVAL_DEADLINE).await {
+                Ok(()) => Err(format!("{still_running} (removed)")),
+                Err(left) => Err(format!("{still_running}, and {left}")),
+            }
+        }
     }
 }
 
@@ -248,10 +308,19 @@ async fn run_deciding(
 /// a loaded suite run it got through.
 const ATTEMPTS: usize = 3;
 
-/// What a deciding run showed about one allowed call: the first of
-/// [`ATTEMPTS`] runs without it that fails, or an error if none does.
+/// What one call of the profile must show on this engine.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Expectation {
+    /// Claimed for calc or this engine's runtime: a run without it fails.
+    Needed(Deciding),
+    /// Claimed only for other runtimes: runs without it all pass here.
+    NotNeededHere,
+}
+
+/// What a deciding run showed about one call claimed as needed: the first
+/// of [`ATTEMPTS`] runs without it that fails, or an error if none does.
 async fn evidence_for(image: &str, call: &str, deciding: Deciding) -> Result<String, String> {
-    let confinement = deciding.confinement(without(&PROFILE, call).to_string());
+    let confinement = deciding.confinement(refusing(&PROFILE, call).to_string());
     for _ in 0..ATTEMPTS {
         match run_deciding(image, deciding, &confinement, RUN_DEADLINE).await {
             Ok(outcome) if outcome == deciding.expected() => continue,
@@ -279,51 +348,123 @@ async fn evidence_for(image: &str, call: &str, deciding: Deciding) -> Result<Str
     ))
 }
 
+/// What runs without a call claimed only for other runtimes showed: each
+/// of [`ATTEMPTS`] must pass, or the claim leaves this runtime out wrongly.
+async fn unneeded_here(
+    image: &str,
+    call: &str,
+    claimed_for: &BTreeSet<String>,
+    runtime: &str,
+) -> Result<String, String> {
+    let deciding = Deciding::Arguments;
+    let confinement = deciding.confinement(refusing(&PROFILE, call).to_string());
+    for _ in 0..ATTEMPTS {
+        let observed = run_deciding(image, deciding, &confinement, RUN_DEADLINE).await;
+        if observed.as_ref() != Ok(&deciding.expected()) {
+            return Err(format!(
+                "{PROFILE_NAME} says only {} need {call}, but without it {} failed under \
+                 {runtime}: {}; add \"{runtime}\" to the neededBy of its entry",
+                joined(claimed_for),
+                deciding.describe(),
+                describe_observed(&observed).replace(image, "the image")
+            ));
+        }
+    }
+    Ok(format!(
+        "{call} (for {}) is not needed by {runtime}: {} passed without it, {ATTEMPTS} times of \
+         {ATTEMPTS}",
+        joined(claimed_for),
+        deciding.describe()
+    ))
+}
+
+fn joined(names: &BTreeSet<String>) -> String {
+    names.iter().cloned().collect::<Vec<_>>().join(" and ")
+}
+
+/// What each call the profile allows on `arch` must show under `runtime`.
+fn expectations(
+    claims: &BTreeMap<String, BTreeSet<String>>,
+    runtime: &str,
+    arch: &str,
+) -> Result<Vec<(String, Expectation)>, String> {
+    let runtimes: BTreeSet<&String> = claims.values().flatten().filter(|w| *w != CALC).collect();
+    if !runtimes.iter().any(|known| *known == runtime) {
+        return Err(format!(
+            "{PROFILE_NAME} claims calls for {} but none for {runtime}, this engine's runtime: \
+             find which calls its init makes after loading the filter (SCMP_ACT_LOG, see the \
+             README), then add {runtime} to the neededBy of each entry it needs",
+            runtimes
+                .iter()
+                .map(|r| r.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    let mut expected = Vec::new();
+    for (call, needed_by) in claims {
+        if KEPT_ON_EVIDENCE.iter().any(|(kept, _)| kept == call) {
+            continue;
+        }
+        if !needed_by.contains(CALC) && !needed_by.contains(runtime) {
+            expected.push((call.clone(), Expectation::NotNeededHere));
+            continue;
+        }
+        let deciding = DECIDING.iter().find(|(name, _)| name == call);
+        let (_, deciding) = deciding.ok_or_else(|| {
+            format!(
+                "{PROFILE_NAME} allows {call} on {arch} for {}, but no case here shows it is \
+                 needed: add a deciding case, or remove the call",
+                joined(needed_by)
+            )
+        })?;
+        expected.push((call.clone(), Expectation::Needed(*deciding)));
+    }
+    Ok(expected)
+}
+
 #[test]
-fn the_seccomp_profile_allows_only_calls_calc_cannot_do_without() {
+fn the_seccomp_profile_allows_only_calls_calc_or_its_runtime_cannot_do_without() {
     crate::block_on(async {
         let subject = subject(&SCRATCH).await;
         if not_checkable_here(subject) {
             return;
         }
         let arch = engine_architecture().await.or_fail(subject);
-        let allowed = allowed_calls(&PROFILE, &arch);
-        let decided: Vec<(&str, Deciding)> = allowed
-            .iter()
-            .filter(|call| !KEPT_ON_EVIDENCE.iter().any(|(kept, _)| kept == call))
-            .map(|call| {
-                let deciding = DECIDING.iter().find(|(name, _)| name == call);
-                let (name, deciding) = deciding.unwrap_or_else(|| {
-                    panic!(
-                        "{PROFILE_NAME} allows {call} on {arch}, but no case here shows calc \
-                         or runc needs it: add a deciding case, or remove the call"
-                    )
-                });
-                (*name, *deciding)
-            })
-            .collect();
+        let runtime = engine_facts().await.or_fail(subject).runtime.release();
+        let claims = claimed_calls(&PROFILE, &arch).or_fail(subject);
+        let expected = expectations(&claims, &runtime, &arch).or_fail(subject);
         // Each deciding run must also pass under the whole profile, or its
         // failures without a call would prove nothing. All runs go at once,
-        // the one that hangs first, so that its deadline overlaps the rest.
+        // the one that runs until its deadline first, so that its deadline
+        // overlaps the rest.
         let baselines = [
             Deciding::Arguments,
             Deciding::Stdin,
             Deciding::MillionCharacterLine,
         ]
-        .map(|deciding| (None, deciding));
-        let mut runs: Vec<(Option<&str>, Deciding)> = decided
+        .map(|deciding| (None, Expectation::Needed(deciding)));
+        let mut runs: Vec<(Option<&str>, Expectation)> = expected
             .iter()
-            .map(|&(call, deciding)| (Some(call), deciding))
+            .map(|(call, expectation)| (Some(call.as_str()), *expectation))
             .chain(baselines)
             .collect();
         runs.sort_by_key(|(call, _)| *call != Some(HANGS_WITHOUT));
+        let runtime = runtime.as_str();
+        let claims = &claims;
         let verdicts: Vec<Result<String, String>> = futures::stream::iter(runs)
-            .map(|(call, deciding)| async move {
-                match call {
-                    Some(call) => evidence_for(subject.image(), call, deciding).await,
-                    None => baseline(subject.image(), deciding)
+            .map(|(call, expectation)| async move {
+                match (call, expectation) {
+                    (Some(call), Expectation::Needed(deciding)) => {
+                        evidence_for(subject.image(), call, deciding).await
+                    }
+                    (Some(call), Expectation::NotNeededHere) => {
+                        unneeded_here(subject.image(), call, &claims[call], runtime).await
+                    }
+                    (None, Expectation::Needed(deciding)) => baseline(subject.image(), deciding)
                         .await
                         .map(|()| String::new()),
+                    (None, Expectation::NotNeededHere) => Ok(String::new()),
                 }
             })
             .buffer_unordered(RUNS_AT_ONCE)
@@ -332,7 +473,7 @@ fn the_seccomp_profile_allows_only_calls_calc_cannot_do_without() {
         let failures: Vec<&String> = verdicts.iter().filter_map(|v| v.as_ref().err()).collect();
         assert!(
             failures.is_empty(),
-            "{subject}: {}",
+            "{subject}, under {runtime}: {}",
             failures
                 .iter()
                 .map(|s| s.as_str())
@@ -340,8 +481,42 @@ fn the_seccomp_profile_allows_only_calls_calc_cannot_do_without() {
                 .join("\n")
         );
         for evidence in verdicts.iter().flatten().filter(|e| !e.is_empty()) {
-            crate::report::record_seccomp_evidence(evidence);
+            crate::report::record_seccomp_evidence(&format!("{runtime}: {evidence}"));
         }
+    });
+}
+
+/// A call every runtime's init needs before it execs calc: refused, the
+/// start fails in the runtime.
+const NEEDED_BEFORE_EXEC: &str = "close";
+
+/// What the kernel's refusal reads as, in the runtime's words.
+const REFUSED: &str = "operation not permitted";
+
+#[test]
+fn a_start_the_profile_refuses_is_reported_in_the_runtimes_words() {
+    crate::block_on(async {
+        let subject = subject(&SCRATCH).await;
+        if not_checkable_here(subject) {
+            return;
+        }
+        let confinement =
+            HARDENED.with_seccomp_profile(refusing(&PROFILE, NEEDED_BEFORE_EXEC).to_string());
+        let observed =
+            run_to_exit(confinement.confine(one_shot(subject.image(), &["9", "%", "4"]))).await;
+        let Err(problem) = observed else {
+            panic!(
+                "{subject}: under {PROFILE_NAME} without {NEEDED_BEFORE_EXEC} the container \
+                 started and gave {}, but the runtime needs {NEEDED_BEFORE_EXEC} \
+                 before it execs calc",
+                describe_observed(&observed)
+            );
+        };
+        assert!(
+            problem.contains(REFUSED),
+            "{subject}: a start refused by the profile was reported without the runtime's \
+             words (\"{REFUSED}\"): {problem}"
+        );
     });
 }
 

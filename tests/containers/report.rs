@@ -4,6 +4,7 @@
 //! the files are rewritten after each, so the last write holds the whole run.
 
 use crate::images::ALL;
+use crate::probe::engine_facts::EngineFacts;
 use crate::probe::image::ImageFacts;
 use crate::row::ImageRow;
 use std::collections::BTreeMap;
@@ -24,6 +25,8 @@ struct Row {
     architecture: Option<String>,
     given: bool,
     bytes: Option<u64>,
+    /// `Some(None)`: measured, on a store that keeps no compressed layers.
+    stored_bytes: Option<Option<u64>>,
     layer_bytes: Option<Vec<u64>>,
     user: Option<String>,
     shell: Option<bool>,
@@ -34,6 +37,8 @@ struct Row {
 
 struct Report {
     started: Instant,
+    /// The engine the run checked on, in words.
+    engine: Option<String>,
     /// By row name.
     rows: BTreeMap<&'static str, Row>,
     /// How each call of the seccomp profile was shown to be needed.
@@ -43,6 +48,7 @@ struct Report {
 static REPORT: LazyLock<Mutex<Report>> = LazyLock::new(|| {
     Mutex::new(Report {
         started: Instant::now(),
+        engine: None,
         rows: BTreeMap::new(),
         seccomp_evidence: Vec::new(),
     })
@@ -82,9 +88,15 @@ pub fn record_build_time(image: &ImageRow, build: Duration) {
     record(image, |row| row.build = Some(build));
 }
 
-pub fn record_size(image: &ImageRow, bytes: u64, layer_bytes: Vec<u64>) {
+/// The engine the run checks on.
+pub fn record_engine(engine: &EngineFacts) {
+    record_in_report(|report| report.engine = Some(engine.to_string()));
+}
+
+pub fn record_size(image: &ImageRow, bytes: u64, stored_bytes: Option<u64>, layer_bytes: Vec<u64>) {
     record(image, |row| {
         row.bytes = Some(bytes);
+        row.stored_bytes = Some(stored_bytes);
         row.layer_bytes = Some(layer_bytes);
     });
 }
@@ -165,10 +177,15 @@ pub fn thousands(value: u64) -> String {
 }
 
 fn markdown(report: &Report) -> String {
-    let mut out = String::from(
-        "# Container suite report\n\n\
-         | image | tested (image ID) | architecture | obtained | bytes | layers (bytes each, non-empty) | user observed | shell present | files | spec cases passed |\n\
-         | --- | --- | --- | --- | ---: | --- | --- | --- | ---: | ---: |\n",
+    let mut out = String::from("# Container suite report\n\n");
+    let _ = writeln!(
+        out,
+        "Engine: {}\n",
+        report.engine.as_deref().unwrap_or("not reached")
+    );
+    out.push_str(
+        "| image | tested (image ID) | architecture | obtained | bytes (unpacked) | stored bytes (what a pull transfers) | layers (unpacked bytes each, non-empty) | user observed | shell present | files | spec cases passed |\n\
+         | --- | --- | --- | --- | ---: | ---: | --- | --- | --- | ---: | ---: |\n",
     );
     let empty = Row::default();
     for image in ALL {
@@ -189,12 +206,16 @@ fn markdown(report: &Report) -> String {
         };
         let _ = writeln!(
             out,
-            "| {}{control} | {} ({}) | {} | {obtained} | {} | {layers} | {} | {} | {} | {} |",
+            "| {}{control} | {} ({}) | {} | {obtained} | {} | {} | {layers} | {} | {} | {} | {} |",
             image.name,
             or_dash(row.reference.clone(), |reference| format!("`{reference}`")),
             or_dash(row.id.as_deref(), short_id),
             or_dash(row.architecture.clone(), |architecture| architecture),
             or_dash(row.bytes, thousands),
+            or_dash(row.stored_bytes, |stored| stored.map_or_else(
+                || "not stored: the classic store compresses layers only to push".to_owned(),
+                thousands
+            )),
             or_dash(row.user.clone(), |user| user),
             or_dash(row.shell, |present| if present { "yes" } else { "no" }
                 .to_owned()),

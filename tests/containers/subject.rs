@@ -6,6 +6,7 @@
 use crate::images::ALL;
 use crate::probe::build::{BuildRequest, build};
 use crate::probe::engine::{abort_run, engine_architecture, ensure_image};
+use crate::probe::engine_facts::engine_facts;
 use crate::probe::image::{ImageFacts, image_facts};
 use crate::probe::once::OncePerKey;
 use crate::properties::reproducibility::rebuilt;
@@ -53,6 +54,11 @@ static START_ALL: Once = Once::new();
 /// with the reason when the image cannot be had.
 pub async fn subject(row: &'static ImageRow) -> &'static Subject {
     START_ALL.call_once(|| {
+        tokio::spawn(async {
+            if let Ok(engine) = engine_facts().await {
+                report::record_engine(engine);
+            }
+        });
         for other in ALL {
             tokio::spawn(async move {
                 let ready = SUBJECTS.get(other.name, || make_ready(other)).await;

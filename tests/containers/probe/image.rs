@@ -2,6 +2,8 @@
 
 use crate::probe::cleanup::OnDrop;
 use crate::probe::engine::docker;
+use crate::probe::engine_facts::{ImageStore, engine_facts};
+use crate::probe::layer_bytes::layer_bytes;
 use testcontainers::bollard::query_parameters::{
     RemoveImageOptionsBuilder, TagImageOptionsBuilder,
 };
@@ -9,11 +11,18 @@ use testcontainers::bollard::query_parameters::{
 /// An image as the engine describes it.
 #[derive(Clone)]
 pub struct ImageFacts {
-    /// `sha256:…`, the ID of the image's config: what was really tested.
+    /// `sha256:…`, what was really tested: the config's digest in the
+    /// classic image store, the manifest's in the containerd store.
     pub id: String,
+    /// The sizes of the files its layers hold, on every image store: what
+    /// size budgets count.
     pub bytes: u64,
+    /// Its layers as the store keeps them, compressed where it keeps them
+    /// so (the containerd store): what a pull transfers. The classic store
+    /// keeps layers unpacked and compresses them only to push, so `None`.
+    pub stored_bytes: Option<u64>,
     pub layer_digests: Vec<String>,
-    /// The sizes of the layers that hold files, oldest first.
+    /// The unpacked sizes of the layers that hold files, oldest first.
     pub layer_bytes: Vec<u64>,
     /// `amd64`, `arm64`, …
     pub architecture: String,
@@ -25,29 +34,44 @@ pub async fn image_facts(reference: &str) -> Result<ImageFacts, String> {
         .inspect_image(reference)
         .await
         .map_err(|e| format!("cannot inspect {reference}: {e}"))?;
-    let history = docker
-        .image_history(reference)
-        .await
-        .map_err(|e| format!("cannot read the history of {reference}: {e}"))?;
-    let bytes = inspected
-        .size
-        .and_then(|size| u64::try_from(size).ok())
-        .ok_or(format!("the engine gives {reference} no size"))?;
     let layer_digests = inspected
         .root_fs
         .and_then(|root_fs| root_fs.layers)
         .unwrap_or_default();
-    // History lists every instruction, newest first; only some make a layer.
-    let mut layer_bytes: Vec<u64> = history
-        .iter()
-        .rev()
-        .map(|item| u64::try_from(item.size).unwrap_or(0))
-        .filter(|&size| size > 0)
-        .collect();
+    let store = engine_facts().await?.image_store;
+    let (bytes, stored_bytes, mut layer_bytes): (u64, Option<u64>, Vec<u64>) = match store {
+        // The classic store's size is the unpacked bytes, and its history
+        // gives each instruction's, newest first; only some make a layer.
+        ImageStore::Classic => {
+            let bytes = inspected
+                .size
+                .and_then(|size| u64::try_from(size).ok())
+                .ok_or(format!("the engine gives {reference} no size"))?;
+            let history = docker
+                .image_history(reference)
+                .await
+                .map_err(|e| format!("cannot read the history of {reference}: {e}"))?;
+            let each = history
+                .iter()
+                .rev()
+                .map(|item| u64::try_from(item.size).unwrap_or(0))
+                .collect();
+            (bytes, None, each)
+        }
+        ImageStore::Containerd => {
+            let layers = layer_bytes(reference).await?;
+            let unpacked = layers.iter().map(|layer| layer.unpacked).sum();
+            let stored = layers.iter().map(|layer| layer.stored).sum();
+            let each = layers.iter().map(|layer| layer.unpacked).collect();
+            (unpacked, Some(stored), each)
+        }
+    };
+    layer_bytes.retain(|&size| size > 0);
     layer_bytes.truncate(layer_digests.len());
     Ok(ImageFacts {
         id: inspected.id.unwrap_or_default(),
         bytes,
+        stored_bytes,
         layer_digests,
         layer_bytes,
         architecture: inspected.architecture.unwrap_or_default(),

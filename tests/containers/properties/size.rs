@@ -4,7 +4,9 @@ use super::{OrFail, judge};
 use crate::block_on;
 use crate::checks::size::{Bound, within};
 use crate::images::ALL;
+use crate::probe::engine_facts::{ImageStore, engine_facts};
 use crate::probe::image::image_facts;
+use crate::probe::layer_bytes::layer_bytes;
 use crate::report::{self, thousands};
 use crate::row::{Budget, ImageRow};
 use crate::subject::subject;
@@ -16,7 +18,12 @@ pub const CONTROL_MIN_FACTOR: u64 = 10_000;
 pub async fn image_is_within_its_size_budget(image: &'static ImageRow) {
     let subject = subject(image).await;
     let facts = &subject.facts;
-    report::record_size(image, facts.bytes, facts.layer_bytes.clone());
+    report::record_size(
+        image,
+        facts.bytes,
+        facts.stored_bytes,
+        facts.layer_bytes.clone(),
+    );
     let Some(budget) = &image.claims.size else {
         return;
     };
@@ -89,6 +96,38 @@ fn every_control_is_far_larger_than_every_minimal_image() {
                 );
                 verdict.unwrap_or_else(|mismatch| panic!("{mismatch}"));
             }
+        }
+    });
+}
+
+/// The bytes budgets count are the same quantity on every image store: on
+/// the classic store, which reports them itself, counting them from the
+/// image's layers (as the containerd store's runs must) gives the same.
+#[test]
+fn layers_counted_give_the_classic_stores_own_size() {
+    block_on(async {
+        let store = engine_facts()
+            .await
+            .unwrap_or_else(|problem| panic!("{problem}"))
+            .image_store;
+        if store != ImageStore::Classic {
+            // The containerd store reports no unpacked size to compare with:
+            // its runs count the layers, which this test shows to be right.
+            return;
+        }
+        for row in ALL.iter().filter(|row| !row.negative_control) {
+            let subject = subject(row).await;
+            let layers = layer_bytes(subject.image()).await.or_fail(subject);
+            let counted: u64 = layers.iter().map(|layer| layer.unpacked).sum();
+            assert_eq!(
+                counted,
+                subject.facts.bytes,
+                "{subject}: its layers hold {} bytes of files, but the classic store says the \
+                 image is {} bytes: the size budgets would count another quantity on the \
+                 containerd store",
+                thousands(counted),
+                thousands(subject.facts.bytes)
+            );
         }
     });
 }

@@ -12,6 +12,8 @@ use testcontainers::bollard::query_parameters::{
 };
 use tokio::sync::OnceCell;
 
+use crate::probe::reaper;
+
 /// Every container the suite creates carries this label (value [`SUITE_LABEL_VALUE`]),
 /// beside testcontainers' own `org.testcontainers.managed-by=testcontainers`.
 pub const SUITE_LABEL: &str = "org.calc.suite";
@@ -31,7 +33,12 @@ pub async fn docker() -> &'static Docker {
     DOCKER
         .get_or_init(|| async {
             match connect().await {
-                Ok(docker) => docker,
+                Ok(docker) => {
+                    if let Err(problem) = reaper::start() {
+                        eprintln!("containers: {problem}: a killed run will leave its containers");
+                    }
+                    docker
+                }
                 Err(problem) => abort_run(&format!(
                     "no Docker engine answers at {}: {problem}. Start one (`sudo systemctl start docker`, \
                      or `sudo dockerd &`), or point DOCKER_HOST at one, then run the suite again.",
@@ -42,12 +49,24 @@ pub async fn docker() -> &'static Docker {
         .await
 }
 
+/// testcontainers' client, set to the API version the engine and bollard
+/// both speak. bollard 0.21 builds `/v1.53` into each request's URL and then
+/// joins the request's absolute path onto it, which drops the version: every
+/// engine answers such a request at its own newest version, so Docker 20.10
+/// (API 1.41), 28 (1.51) and 29 (1.52, refusing below 1.44 in 29.0 to 29.2)
+/// all accept it. Negotiating keeps that true for a bollard that sends the
+/// version: it then sends the lower of the engine's and its own.
 async fn connect() -> Result<Docker, String> {
     let docker = testcontainers::core::client::docker_client_instance()
         .await
         .map_err(|error| error.to_string())?;
-    match tokio::time::timeout(PING_TIMEOUT, docker.ping()).await {
-        Ok(Ok(_)) => Ok(docker),
+    let negotiated = async {
+        let docker = docker.negotiate_version().await?;
+        docker.ping().await?;
+        Ok::<Docker, testcontainers::bollard::errors::Error>(docker)
+    };
+    match tokio::time::timeout(PING_TIMEOUT, negotiated).await {
+        Ok(Ok(docker)) => Ok(docker),
         Ok(Err(error)) => Err(error.to_string()),
         Err(_) => Err(format!("no answer within {} s", PING_TIMEOUT.as_secs())),
     }
@@ -120,10 +139,12 @@ pub async fn ensure_image(reference: &str) -> Result<(), String> {
     }
 }
 
-/// The labels the suite puts on a container it creates itself.
+/// The labels the suite puts on a container it creates itself; the run's
+/// label lets the reaper find it if this process is killed.
 pub fn suite_labels() -> HashMap<String, String> {
     HashMap::from([
         (SUITE_LABEL.to_owned(), SUITE_LABEL_VALUE.to_owned()),
+        (reaper::RUN_LABEL.to_owned(), reaper::run_id().to_owned()),
         (
             "org.testcontainers.managed-by".to_owned(),
             "testcontainers".to_owned(),

@@ -3,7 +3,7 @@
 
 use crate::block_on;
 use crate::images::ALL;
-use crate::probe::engine::{SUITE_LABEL, SUITE_LABEL_VALUE, containers_labelled, docker};
+use crate::probe::engine::{containers_labelled, docker, suite_labels};
 use crate::probe::run::{generic_image, run_to_exit};
 use crate::row::ImageRow;
 use crate::subject::subject;
@@ -35,7 +35,7 @@ fn a_failing_test_leaves_no_container_behind() {
             let container = generic_image(subject.image())
                 .with_wait_for(WaitFor::Nothing)
                 .with_open_stdin(true)
-                .with_label(SUITE_LABEL, SUITE_LABEL_VALUE)
+                .with_labels(suite_labels())
                 .start()
                 .await
                 .unwrap_or_else(|problem| panic!("{subject} did not start: {problem}"));

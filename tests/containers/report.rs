@@ -43,6 +43,8 @@ struct Report {
     rows: BTreeMap<&'static str, Row>,
     /// How each call of the seccomp profile was shown to be needed.
     seccomp_evidence: Vec<String>,
+    /// What could not be proven on this engine, each with its reason.
+    not_proven: Vec<String>,
 }
 
 static REPORT: LazyLock<Mutex<Report>> = LazyLock::new(|| {
@@ -51,6 +53,7 @@ static REPORT: LazyLock<Mutex<Report>> = LazyLock::new(|| {
         engine: None,
         rows: BTreeMap::new(),
         seccomp_evidence: Vec::new(),
+        not_proven: Vec::new(),
     })
 });
 
@@ -120,6 +123,11 @@ pub fn record_case_passed(image: &ImageRow) {
 /// What a run without one of the seccomp profile's calls did.
 pub fn record_seccomp_evidence(evidence: &str) {
     record_in_report(|report| report.seccomp_evidence.push(evidence.to_owned()));
+}
+
+/// A property that cannot be proven on this engine, and why.
+pub fn record_not_proven(what: &str) {
+    record_in_report(|report| report.not_proven.push(what.to_owned()));
 }
 
 /// `target/containers`, beside the test binaries' own `target/tmp`.
@@ -232,6 +240,15 @@ fn markdown(report: &Report) -> String {
         thousands(GO_EXAMPLE_SINGLE_STAGE_BYTES),
         report.started.elapsed().as_secs_f64()
     );
+    if !report.not_proven.is_empty() {
+        let mut not_proven = report.not_proven.clone();
+        not_proven.sort();
+        not_proven.dedup();
+        let _ = writeln!(out, "\nNot proven on this engine, and why:\n");
+        for line in &not_proven {
+            let _ = writeln!(out, "- {line}");
+        }
+    }
     if !report.seccomp_evidence.is_empty() {
         let mut evidence = report.seccomp_evidence.clone();
         evidence.sort();

@@ -188,8 +188,8 @@ pub fn specification_confinement(subject: &Subject) -> Confinement {
 /// program's: the profile cannot be checked, and the report says so.
 fn not_checkable_here(subject: &Subject) -> bool {
     if subject.emulated {
-        crate::report::record_seccomp_evidence(&format!(
-            "not checked for {subject}: its architecture, {}, runs here under emulation, where \
+        crate::report::record_not_proven(&format!(
+            "seccomp.json for {subject}: its architecture, {}, runs here under emulation, where \
              the filter would see qemu's system calls instead of calc's",
             subject.facts.architecture
         ));

@@ -111,8 +111,10 @@ fn layers_counted_give_the_classic_stores_own_size() {
             .unwrap_or_else(|problem| panic!("{problem}"))
             .image_store;
         if store != ImageStore::Classic {
-            // The containerd store reports no unpacked size to compare with:
-            // its runs count the layers, which this test shows to be right.
+            report::record_not_proven(&format!(
+                "that counting the layers gives the store's own size: the {store} reports \
+                 stored bytes, not unpacked ones, so the count is checked on classic engines"
+            ));
             return;
         }
         for row in ALL.iter().filter(|row| !row.negative_control) {

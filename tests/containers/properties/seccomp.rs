@@ -308,6 +308,13 @@ async fn run_deciding(
 /// a loaded suite run it got through.
 const ATTEMPTS: usize = 3;
 
+/// One run of the minimality test: a deciding run under the whole profile,
+/// or one without a call, with what it must show.
+enum MinimalityRun<'a> {
+    Baseline(Deciding),
+    Without(&'a str, Expectation),
+}
+
 /// What one call of the profile must show on this engine.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Expectation {
@@ -443,28 +450,29 @@ fn the_seccomp_profile_allows_only_calls_calc_or_its_runtime_cannot_do_without()
             Deciding::Stdin,
             Deciding::MillionCharacterLine,
         ]
-        .map(|deciding| (None, Expectation::Needed(deciding)));
-        let mut runs: Vec<(Option<&str>, Expectation)> = expected
+        .map(MinimalityRun::Baseline);
+        let mut runs: Vec<MinimalityRun> = expected
             .iter()
-            .map(|(call, expectation)| (Some(call.as_str()), *expectation))
+            .map(|(call, expectation)| MinimalityRun::Without(call, *expectation))
             .chain(baselines)
             .collect();
-        runs.sort_by_key(|(call, _)| *call != Some(HANGS_WITHOUT));
+        runs.sort_by_key(
+            |run| !matches!(run, MinimalityRun::Without(call, _) if *call == HANGS_WITHOUT),
+        );
         let runtime = runtime.as_str();
         let claims = &claims;
         let verdicts: Vec<Result<String, String>> = futures::stream::iter(runs)
-            .map(|(call, expectation)| async move {
-                match (call, expectation) {
-                    (Some(call), Expectation::Needed(deciding)) => {
+            .map(|run| async move {
+                match run {
+                    MinimalityRun::Without(call, Expectation::Needed(deciding)) => {
                         evidence_for(subject.image(), call, deciding).await
                     }
-                    (Some(call), Expectation::NotNeededHere) => {
+                    MinimalityRun::Without(call, Expectation::NotNeededHere) => {
                         unneeded_here(subject.image(), call, &claims[call], runtime).await
                     }
-                    (None, Expectation::Needed(deciding)) => baseline(subject.image(), deciding)
+                    MinimalityRun::Baseline(deciding) => baseline(subject.image(), deciding)
                         .await
                         .map(|()| String::new()),
-                    (None, Expectation::NotNeededHere) => Ok(String::new()),
                 }
             })
             .buffer_unordered(RUNS_AT_ONCE)
@@ -503,7 +511,8 @@ fn a_start_the_profile_refuses_is_reported_in_the_runtimes_words() {
         let confinement =
             HARDENED.with_seccomp_profile(refusing(&PROFILE, NEEDED_BEFORE_EXEC).to_string());
         let observed =
-            run_to_exit(confinement.confine(one_shot(subject.image(), &["9", "%", "4"]))).await;
+            run_to_exit(confinement.confine(one_shot(subject.image(), Deciding::Arguments.args())))
+                .await;
         let Err(problem) = observed else {
             panic!(
                 "{subject}: under {PROFILE_NAME} without {NEEDED_BEFORE_EXEC} the container \

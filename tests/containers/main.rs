@@ -1,52 +1,71 @@
-//! The container suite: builds every image of the table in `images.rs` on
-//! the real Docker engine, or takes it as given by reference, and proves
-//! from the outside what each one does.
+//! The container suite: the rows of `images.toml` through the image-claims
+//! harness (`harness/`), which builds each image on the real Docker engine,
+//! or takes it as given by reference, and proves from the outside what it
+//! claims; then calc's own trials, which no other image could pass:
 //!
-//! Run it with `cargo test --test containers` (the README's test command runs
-//! it with everything else). Its layers, each knowing less of calc than the
-//! one above:
+//! - `specification.rs`: every case of `tests/spec` in every image;
+//! - `entrypoint.rs`: `docker run IMAGE ARGS` and `docker run -i IMAGE`;
+//! - `by_reference.rs`: an image the suite did not build, checked the same;
+//! - `control_size.rs`: the control is ten thousand times a minimal image;
+//! - `report_part.rs`: calc's column of the report, and its chart's references.
 //!
-//! - `images.rs`, `properties/arithmetic.rs`, `report.rs` and the
-//!   specification in `tests/spec`: calc's own part;
-//! - `properties/`: one test per property, applied to every row;
-//! - `row.rs` and `subject.rs`: what a row says, and its image made ready;
-//! - `checks/`: pure functions from an observation to a verdict;
-//! - `probe/`: the engine, for any image by reference.
-//!
-//! Every test runs on one process-wide runtime (see [`block_on`]): the images
-//! are built once per run and shared, so the client and containers that serve
-//! them must outlive any single test.
+//! `cargo test --test containers [FILTER]` runs it: a test target with
+//! `harness = false`, taking libtest's options (`--list`, `--exact`, …).
 
+// The suite makes its own trials from the table's list, not its rstest template.
+#[allow(unused_macros)]
 #[path = "../spec/mod.rs"]
 mod spec;
 
-mod checks;
-mod images;
-mod probe;
-mod properties;
-mod report;
-mod row;
-mod subject;
+mod by_reference;
+mod control_size;
+mod entrypoint;
+mod report_part;
+mod specification;
 
-use std::future::Future;
-use std::sync::LazyLock;
-use tokio::runtime::Runtime;
+use image_claims::entry::{check, serve_as_reaper_if_asked};
+use image_claims::rows_file;
+use image_claims::suite::Suite;
+use libtest_mimic::{Arguments, Trial};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
 
-/// Worker threads: the work is waiting on the engine, not computing.
-const RUNTIME_WORKERS: usize = 4;
+/// calc's rows.
+const ROWS_FILE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/images.toml");
 
-static RUNTIME: LazyLock<Runtime> = LazyLock::new(|| {
-    report::start_clock();
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(RUNTIME_WORKERS)
-        .enable_all()
-        .build()
-        .unwrap_or_else(|error| {
-            probe::engine::abort_run(&format!("cannot start a tokio runtime: {error}"))
-        })
-});
+fn main() -> ExitCode {
+    if serve_as_reaper_if_asked() {
+        return ExitCode::SUCCESS;
+    }
+    let rows = match rows_file::load(Path::new(ROWS_FILE)) {
+        Ok(rows) => rows,
+        Err(problem) => {
+            eprintln!("containers: {problem}");
+            return ExitCode::FAILURE;
+        }
+    };
+    check(
+        rows,
+        &report_directory(),
+        &Arguments::from_args(),
+        calc_trials,
+    )
+}
 
-/// Runs a test body on the suite's runtime.
-pub fn block_on<F: Future>(future: F) -> F::Output {
-    RUNTIME.block_on(future)
+/// calc's own trials, on the suite the harness made.
+fn calc_trials(suite: &Arc<Suite>) -> Vec<Trial> {
+    report_part::add(suite);
+    let mut trials = specification::trials(suite);
+    trials.extend(entrypoint::trials(suite));
+    trials.extend(by_reference::trials(suite));
+    trials.extend(control_size::trials(suite));
+    trials
+}
+
+/// `target/containers`, beside the test binaries' own `target/tmp`.
+fn report_directory() -> PathBuf {
+    let tmp = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+    tmp.parent()
+        .map_or(tmp.clone(), |target| target.join("containers"))
 }

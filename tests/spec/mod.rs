@@ -10,61 +10,16 @@
 //! runner, on the host or in a container, returns an [`Outcome`], and
 //! [`Case::check`] compares it with the row.
 
-pub mod mismatch;
+pub use image_claims::verdict;
+pub use image_probe::Outcome;
 
-use mismatch::{Mismatch, Problem, plain, text};
 use rstest_reuse::template;
+use verdict::{Mismatch, Problem, outcome_differences, plain, text};
 
 /// Exit codes, as documented in `calc --help` and the README.
 pub const SUCCESS: i32 = 0;
 pub const ARITHMETIC_ERROR: i32 = 1;
 pub const SYNTAX_ERROR: i32 = 2;
-
-/// What a run printed and how it exited: the one result type of every runner.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Outcome {
-    pub stdout: String,
-    pub stderr: String,
-    /// The exit code; Docker reports it as a 64-bit number.
-    pub code: i64,
-}
-
-impl Outcome {
-    pub fn from_streams(stdout: &[u8], stderr: &[u8], code: i64) -> Self {
-        Outcome {
-            stdout: String::from_utf8_lossy(stdout).into_owned(),
-            stderr: String::from_utf8_lossy(stderr).into_owned(),
-            code,
-        }
-    }
-
-    /// The problems of this outcome against an expected one, field by field.
-    pub fn differences(&self, expected: &Outcome) -> Vec<Problem> {
-        let mut problems = Vec::new();
-        if self.stdout != expected.stdout {
-            problems.push(Problem::new(
-                "stdout",
-                text(&expected.stdout),
-                text(&self.stdout),
-            ));
-        }
-        if self.stderr != expected.stderr {
-            problems.push(Problem::new(
-                "stderr",
-                text(&expected.stderr),
-                text(&self.stderr),
-            ));
-        }
-        if self.code != expected.code {
-            problems.push(Problem::new(
-                "exit code",
-                plain(expected.code),
-                plain(self.code),
-            ));
-        }
-        problems
-    }
-}
 
 /// What standard output must hold.
 #[derive(Clone)]
@@ -108,7 +63,7 @@ impl Case {
                 expected.stdout.clone_from(&observed.stdout);
             }
         }
-        problems.extend(observed.differences(&expected));
+        problems.extend(outcome_differences(observed, &expected));
         Mismatch::verdict(self.describe(), problems)
     }
 
@@ -207,74 +162,91 @@ pub fn long_sum(terms: usize) -> String {
 /// How many terms make the million-character line of the specification.
 pub const MILLION_CHARACTER_TERMS: usize = 250_000;
 
-#[template]
-#[rstest]
-// Arguments are joined with single spaces and read as one expression.
-#[case::remainder(crate::spec::args(&["9", "%", "4"]).prints("1"))]
-#[case::one_quoted_argument(crate::spec::args(&["9 % 4"]).prints("1"))]
-#[case::no_spaces(crate::spec::args(&["9%4"]).prints("1"))]
-// Operators and precedence.
-#[case::addition_and_subtraction_left_to_right(crate::spec::args(&["8", "-", "4", "-", "2", "+", "1"]).prints("3"))]
-#[case::times_as_star(crate::spec::args(&["6", "*", "7"]).prints("42"))]
-#[case::times_as_x(crate::spec::args(&["6", "x", "7"]).prints("42"))]
-#[case::times_as_x_without_spaces(crate::spec::args(&["6x7"]).prints("42"))]
-#[case::multiplication_before_addition(crate::spec::args(&["1", "+", "2", "*", "3"]).prints("7"))]
-#[case::division_and_remainder_left_to_right(crate::spec::args(&["100", "/", "7", "%", "4"]).prints("2"))]
-#[case::parentheses_group(crate::spec::args(&["(1", "+", "2)", "x", "3"]).prints("9"))]
-#[case::power_is_right_associative(crate::spec::args(&["2", "^", "3", "^", "2"]).prints("512"))]
-#[case::power_binds_tighter_than_minus(crate::spec::args(&["-2", "^", "2"]).prints("-4"))]
-#[case::parenthesised_negative_base(crate::spec::args(&["(-2)", "^", "2"]).prints("4"))]
-#[case::zero_to_the_zero_is_one(crate::spec::args(&["0", "^", "0"]).prints("1"))]
-#[case::unary_plus(crate::spec::args(&["+5"]).prints("5"))]
-#[case::repeated_signs(crate::spec::args(&["1", "-", "-", "+", "-2"]).prints("-1"))]
-// Integer semantics.
-#[case::division_truncates_toward_zero(crate::spec::args(&["-9", "/", "4"]).prints("-2"))]
-#[case::remainder_has_the_sign_of_the_dividend(crate::spec::args(&["-9", "%", "4"]).prints("-1"))]
-#[case::remainder_by_a_negative_divisor(crate::spec::args(&["9", "%", "-4"]).prints("1"))]
-#[case::min_remainder_minus_one_is_zero(crate::spec::args(&["(-9223372036854775807 - 1) % -1"]).prints("0"))]
-#[case::leading_zeros(crate::spec::args(&["007", "+", "0010"]).prints("17"))]
-#[case::largest_literal(crate::spec::args(&["9223372036854775807"]).prints("9223372036854775807"))]
-#[case::smallest_value(crate::spec::args(&["-9223372036854775807", "-", "1"]).prints("-9223372036854775808"))]
-// Arithmetic errors: exit 1.
-#[case::division_by_zero(crate::spec::args(&["5", "/", "0"]).fails(crate::spec::ARITHMETIC_ERROR, &["calc: division by zero: '/' at column 3"]))]
-#[case::remainder_by_zero(crate::spec::args(&["5", "%", "0"]).fails(crate::spec::ARITHMETIC_ERROR, &["calc: division by zero: '%' at column 3"]))]
-#[case::addition_overflow(crate::spec::args(&["9223372036854775807", "+", "1"]).fails(crate::spec::ARITHMETIC_ERROR, &["calc: overflow: the result of '+' at column 21 does not fit in a signed 64-bit integer"]))]
-#[case::multiplication_overflow(crate::spec::args(&["4611686018427387904", "x", "2"]).fails(crate::spec::ARITHMETIC_ERROR, &["calc: overflow: the result of '*' at column 21 does not fit in a signed 64-bit integer"]))]
-#[case::min_divided_by_minus_one_overflows(crate::spec::args(&["(-9223372036854775807 - 1) / -1"]).fails(crate::spec::ARITHMETIC_ERROR, &["calc: overflow: the result of '/' at column 28 does not fit in a signed 64-bit integer"]))]
-#[case::power_overflow(crate::spec::args(&["2", "^", "63"]).fails(crate::spec::ARITHMETIC_ERROR, &["calc: overflow: the result of '^' at column 3 does not fit in a signed 64-bit integer"]))]
-#[case::literal_too_large(crate::spec::args(&["-9223372036854775808"]).fails(crate::spec::ARITHMETIC_ERROR, &["calc: overflow: the number 9223372036854775808 at column 2 does not fit in a signed 64-bit integer"]))]
-#[case::negative_exponent(crate::spec::args(&["2", "^", "-1"]).fails(crate::spec::ARITHMETIC_ERROR, &["calc: negative exponent: '^' at column 3 would give a fraction; calc computes with integers only"]))]
-// Usage and syntax errors: exit 2, naming the token and its column.
-#[case::empty_expression(crate::spec::args(&[""]).fails(crate::spec::SYNTAX_ERROR, &["calc: empty expression"]))]
-#[case::only_end_of_options(crate::spec::args(&["--"]).fails(crate::spec::SYNTAX_ERROR, &["calc: empty expression"]))]
-#[case::unknown_character(crate::spec::args(&["2", "&", "3"]).fails(crate::spec::SYNTAX_ERROR, &["calc: unknown character '&' at column 3"]))]
-#[case::decimal_point(crate::spec::args(&["1.5"]).fails(crate::spec::SYNTAX_ERROR, &["calc: decimal point '.' at column 2: calc computes with integers only"]))]
-#[case::missing_operand_at_end(crate::spec::args(&["1", "+"]).fails(crate::spec::SYNTAX_ERROR, &["calc: missing operand after '+' at column 3"]))]
-#[case::missing_operand_before_operator(crate::spec::args(&["*", "2"]).fails(crate::spec::SYNTAX_ERROR, &["calc: missing operand before '*' at column 1"]))]
-#[case::empty_parentheses(crate::spec::args(&["()"]).fails(crate::spec::SYNTAX_ERROR, &["calc: missing operand before ')' at column 2"]))]
-#[case::two_numbers_in_a_row(crate::spec::args(&["1", "2"]).fails(crate::spec::SYNTAX_ERROR, &["calc: missing operator before '2' at column 3"]))]
-#[case::unclosed_parenthesis(crate::spec::args(&["(1", "+", "2"]).fails(crate::spec::SYNTAX_ERROR, &["calc: unclosed '(' at column 1"]))]
-#[case::unmatched_parenthesis(crate::spec::args(&["1)"]).fails(crate::spec::SYNTAX_ERROR, &["calc: unmatched ')' at column 2"]))]
-#[case::syntax_error_wins_over_arithmetic_error(crate::spec::args(&["1", "/", "0", "+"]).fails(crate::spec::SYNTAX_ERROR, &["calc: missing operand after '+' at column 7"]))]
-// Options: only -h, --help, -V, --version and --, and only in first place.
-#[case::short_help(crate::spec::args(&["-h"]).prints_starting("Usage: calc EXPRESSION"))]
-#[case::long_help(crate::spec::args(&["--help"]).prints_starting("Usage: calc EXPRESSION"))]
-#[case::short_version(crate::spec::args(&["-V"]).prints(concat!("calc ", env!("CARGO_PKG_VERSION"))))]
-#[case::long_version(crate::spec::args(&["--version"]).prints(concat!("calc ", env!("CARGO_PKG_VERSION"))))]
-#[case::leading_minus_is_a_sign(crate::spec::args(&["-5", "+", "3"]).prints("-2"))]
-#[case::end_of_options(crate::spec::args(&["--", "-5"]).prints("-5"))]
-#[case::help_after_end_of_options_is_an_expression(crate::spec::args(&["--", "-h"]).fails(crate::spec::SYNTAX_ERROR, &["calc: unknown character 'h' at column 2"]))]
-#[case::unknown_option_is_an_expression(crate::spec::args(&["--bogus"]).fails(crate::spec::SYNTAX_ERROR, &["calc: unknown character 'b' at column 3"]))]
-// Standard input: one expression per line, going on after errors.
-#[case::lines_from_stdin(crate::spec::stdin("1 + 1\n2 x 3\n9 % 4\n").outputs("2\n6\n1\n"))]
-#[case::blank_lines_are_skipped(crate::spec::stdin("\n   \n7\n\n").outputs("7\n"))]
-#[case::last_line_without_newline(crate::spec::stdin("4 % 3").outputs("1\n"))]
-#[case::crlf_line_endings(crate::spec::stdin("1 + 2\r\n3 + 4\r\n").outputs("3\n7\n"))]
-#[case::empty_input_succeeds(crate::spec::stdin("").outputs(""))]
-#[case::errors_name_the_line_and_evaluation_goes_on(crate::spec::stdin("1 / 0\n2\n").outputs("2\n").fails(crate::spec::ARITHMETIC_ERROR, &["calc: line 1: division by zero: '/' at column 3"]))]
-#[case::exit_code_is_the_highest_seen(crate::spec::stdin("1 +\n1 / 0\n5\n").outputs("5\n").fails(crate::spec::SYNTAX_ERROR, &["calc: line 1: missing operand after '+' at column 3", "calc: line 2: division by zero: '/' at column 3"]))]
-// Robustness: deep nesting and long input.
-#[case::thousand_levels_of_parentheses(crate::spec::args(&[&crate::spec::nested(1000, "6 x 7")]).prints("42"))]
-#[case::hundred_thousand_levels_of_parentheses(crate::spec::stdin(&crate::spec::nested(100_000, "1")).outputs("1\n"))]
-#[case::million_character_line(crate::spec::stdin(&crate::spec::long_sum(crate::spec::MILLION_CHARACTER_TERMS)).prints("250000"))]
-pub fn specification(#[case] case: crate::spec::Case) {}
+/// Makes, from one table of named cases, both the rstest template
+/// `specification` (for `#[apply(specification)]`) and [`all_cases`], for
+/// runners that make their own trials.
+macro_rules! specification_table {
+    ($($name:ident => $case:expr;)+) => {
+        #[template]
+        #[rstest]
+        $(#[case::$name($case)])+
+        pub fn specification(#[case] case: crate::spec::Case) {}
+
+        /// Every case of the table, with its name.
+        #[allow(dead_code)]
+        pub fn all_cases() -> Vec<(&'static str, Case)> {
+            vec![$((stringify!($name), $case)),+]
+        }
+    };
+}
+
+specification_table! {
+    // Arguments are joined with single spaces and read as one expression.
+    remainder => crate::spec::args(&["9", "%", "4"]).prints("1");
+    one_quoted_argument => crate::spec::args(&["9 % 4"]).prints("1");
+    no_spaces => crate::spec::args(&["9%4"]).prints("1");
+    // Operators and precedence.
+    addition_and_subtraction_left_to_right => crate::spec::args(&["8", "-", "4", "-", "2", "+", "1"]).prints("3");
+    times_as_star => crate::spec::args(&["6", "*", "7"]).prints("42");
+    times_as_x => crate::spec::args(&["6", "x", "7"]).prints("42");
+    times_as_x_without_spaces => crate::spec::args(&["6x7"]).prints("42");
+    multiplication_before_addition => crate::spec::args(&["1", "+", "2", "*", "3"]).prints("7");
+    division_and_remainder_left_to_right => crate::spec::args(&["100", "/", "7", "%", "4"]).prints("2");
+    parentheses_group => crate::spec::args(&["(1", "+", "2)", "x", "3"]).prints("9");
+    power_is_right_associative => crate::spec::args(&["2", "^", "3", "^", "2"]).prints("512");
+    power_binds_tighter_than_minus => crate::spec::args(&["-2", "^", "2"]).prints("-4");
+    parenthesised_negative_base => crate::spec::args(&["(-2)", "^", "2"]).prints("4");
+    zero_to_the_zero_is_one => crate::spec::args(&["0", "^", "0"]).prints("1");
+    unary_plus => crate::spec::args(&["+5"]).prints("5");
+    repeated_signs => crate::spec::args(&["1", "-", "-", "+", "-2"]).prints("-1");
+    // Integer semantics.
+    division_truncates_toward_zero => crate::spec::args(&["-9", "/", "4"]).prints("-2");
+    remainder_has_the_sign_of_the_dividend => crate::spec::args(&["-9", "%", "4"]).prints("-1");
+    remainder_by_a_negative_divisor => crate::spec::args(&["9", "%", "-4"]).prints("1");
+    min_remainder_minus_one_is_zero => crate::spec::args(&["(-9223372036854775807 - 1) % -1"]).prints("0");
+    leading_zeros => crate::spec::args(&["007", "+", "0010"]).prints("17");
+    largest_literal => crate::spec::args(&["9223372036854775807"]).prints("9223372036854775807");
+    smallest_value => crate::spec::args(&["-9223372036854775807", "-", "1"]).prints("-9223372036854775808");
+    // Arithmetic errors: exit 1.
+    division_by_zero => crate::spec::args(&["5", "/", "0"]).fails(crate::spec::ARITHMETIC_ERROR, &["calc: division by zero: '/' at column 3"]);
+    remainder_by_zero => crate::spec::args(&["5", "%", "0"]).fails(crate::spec::ARITHMETIC_ERROR, &["calc: division by zero: '%' at column 3"]);
+    addition_overflow => crate::spec::args(&["9223372036854775807", "+", "1"]).fails(crate::spec::ARITHMETIC_ERROR, &["calc: overflow: the result of '+' at column 21 does not fit in a signed 64-bit integer"]);
+    multiplication_overflow => crate::spec::args(&["4611686018427387904", "x", "2"]).fails(crate::spec::ARITHMETIC_ERROR, &["calc: overflow: the result of '*' at column 21 does not fit in a signed 64-bit integer"]);
+    min_divided_by_minus_one_overflows => crate::spec::args(&["(-9223372036854775807 - 1) / -1"]).fails(crate::spec::ARITHMETIC_ERROR, &["calc: overflow: the result of '/' at column 28 does not fit in a signed 64-bit integer"]);
+    power_overflow => crate::spec::args(&["2", "^", "63"]).fails(crate::spec::ARITHMETIC_ERROR, &["calc: overflow: the result of '^' at column 3 does not fit in a signed 64-bit integer"]);
+    literal_too_large => crate::spec::args(&["-9223372036854775808"]).fails(crate::spec::ARITHMETIC_ERROR, &["calc: overflow: the number 9223372036854775808 at column 2 does not fit in a signed 64-bit integer"]);
+    negative_exponent => crate::spec::args(&["2", "^", "-1"]).fails(crate::spec::ARITHMETIC_ERROR, &["calc: negative exponent: '^' at column 3 would give a fraction; calc computes with integers only"]);
+    // Usage and syntax errors: exit 2, naming the token and its column.
+    empty_expression => crate::spec::args(&[""]).fails(crate::spec::SYNTAX_ERROR, &["calc: empty expression"]);
+    only_end_of_options => crate::spec::args(&["--"]).fails(crate::spec::SYNTAX_ERROR, &["calc: empty expression"]);
+    unknown_character => crate::spec::args(&["2", "&", "3"]).fails(crate::spec::SYNTAX_ERROR, &["calc: unknown character '&' at column 3"]);
+    decimal_point => crate::spec::args(&["1.5"]).fails(crate::spec::SYNTAX_ERROR, &["calc: decimal point '.' at column 2: calc computes with integers only"]);
+    missing_operand_at_end => crate::spec::args(&["1", "+"]).fails(crate::spec::SYNTAX_ERROR, &["calc: missing operand after '+' at column 3"]);
+    missing_operand_before_operator => crate::spec::args(&["*", "2"]).fails(crate::spec::SYNTAX_ERROR, &["calc: missing operand before '*' at column 1"]);
+    empty_parentheses => crate::spec::args(&["()"]).fails(crate::spec::SYNTAX_ERROR, &["calc: missing operand before ')' at column 2"]);
+    two_numbers_in_a_row => crate::spec::args(&["1", "2"]).fails(crate::spec::SYNTAX_ERROR, &["calc: missing operator before '2' at column 3"]);
+    unclosed_parenthesis => crate::spec::args(&["(1", "+", "2"]).fails(crate::spec::SYNTAX_ERROR, &["calc: unclosed '(' at column 1"]);
+    unmatched_parenthesis => crate::spec::args(&["1)"]).fails(crate::spec::SYNTAX_ERROR, &["calc: unmatched ')' at column 2"]);
+    syntax_error_wins_over_arithmetic_error => crate::spec::args(&["1", "/", "0", "+"]).fails(crate::spec::SYNTAX_ERROR, &["calc: missing operand after '+' at column 7"]);
+    // Options: only -h, --help, -V, --version and --, and only in first place.
+    short_help => crate::spec::args(&["-h"]).prints_starting("Usage: calc EXPRESSION");
+    long_help => crate::spec::args(&["--help"]).prints_starting("Usage: calc EXPRESSION");
+    short_version => crate::spec::args(&["-V"]).prints(concat!("calc ", env!("CARGO_PKG_VERSION")));
+    long_version => crate::spec::args(&["--version"]).prints(concat!("calc ", env!("CARGO_PKG_VERSION")));
+    leading_minus_is_a_sign => crate::spec::args(&["-5", "+", "3"]).prints("-2");
+    end_of_options => crate::spec::args(&["--", "-5"]).prints("-5");
+    help_after_end_of_options_is_an_expression => crate::spec::args(&["--", "-h"]).fails(crate::spec::SYNTAX_ERROR, &["calc: unknown character 'h' at column 2"]);
+    unknown_option_is_an_expression => crate::spec::args(&["--bogus"]).fails(crate::spec::SYNTAX_ERROR, &["calc: unknown character 'b' at column 3"]);
+    // Standard input: one expression per line, going on after errors.
+    lines_from_stdin => crate::spec::stdin("1 + 1\n2 x 3\n9 % 4\n").outputs("2\n6\n1\n");
+    blank_lines_are_skipped => crate::spec::stdin("\n   \n7\n\n").outputs("7\n");
+    last_line_without_newline => crate::spec::stdin("4 % 3").outputs("1\n");
+    crlf_line_endings => crate::spec::stdin("1 + 2\r\n3 + 4\r\n").outputs("3\n7\n");
+    empty_input_succeeds => crate::spec::stdin("").outputs("");
+    errors_name_the_line_and_evaluation_goes_on => crate::spec::stdin("1 / 0\n2\n").outputs("2\n").fails(crate::spec::ARITHMETIC_ERROR, &["calc: line 1: division by zero: '/' at column 3"]);
+    exit_code_is_the_highest_seen => crate::spec::stdin("1 +\n1 / 0\n5\n").outputs("5\n").fails(crate::spec::SYNTAX_ERROR, &["calc: line 1: missing operand after '+' at column 3", "calc: line 2: division by zero: '/' at column 3"]);
+    // Robustness: deep nesting and long input.
+    thousand_levels_of_parentheses => crate::spec::args(&[&crate::spec::nested(1000, "6 x 7")]).prints("42");
+    hundred_thousand_levels_of_parentheses => crate::spec::stdin(&crate::spec::nested(100_000, "1")).outputs("1\n");
+    million_character_line => crate::spec::stdin(&crate::spec::long_sum(crate::spec::MILLION_CHARACTER_TERMS)).prints("250000");
+}

@@ -1,0 +1,114 @@
+//! `image-claims`: checks the images a rows file describes.
+//!
+//! ```text
+//! image-claims check ROWS.toml [--report DIR] [FILTER] [libtest options]
+//! image-claims derive-seccomp ROWS.toml ROW [--runs N] [--out FILE | --check]
+//! ```
+
+use image_claims::entry::{check, serve_as_reaper_if_asked};
+use image_claims::rows_file;
+use image_claims::seccomp::derive;
+use libtest_mimic::Arguments;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Where the report goes unless `--report` says.
+const DEFAULT_REPORT_DIRECTORY: &str = "target/image-claims";
+
+const USAGE: &str = "usage:
+  image-claims check ROWS.toml [--report DIR] [FILTER] [libtest options such as --list, --exact]
+      builds or finds each row's image, checks what it claims, writes DIR/report.md and
+      DIR/tested.json (default DIR: target/image-claims), and fails if any check fails
+  image-claims derive-seccomp ROWS.toml ROW [--runs N] [--out FILE | --check]
+      runs ROW's smoke run (and its seccomp runs) N times (default 5) under a profile that
+      allows and logs every call, reads the calls from the kernel's audit log, drops those
+      every run passes without, and writes the allowlist (to FILE, or stdout); --check
+      compares it with the profile ROW claims instead. Needs root, to read the log";
+
+fn main() -> ExitCode {
+    if serve_as_reaper_if_asked() {
+        return ExitCode::SUCCESS;
+    }
+    let mut args = std::env::args().skip(1);
+    let command = args.next();
+    let rows = args.next().map(PathBuf::from);
+    let rest: Vec<String> = args.collect();
+    let (Some(command), Some(rows)) = (command, rows) else {
+        eprintln!("{USAGE}");
+        return ExitCode::from(2);
+    };
+    let loaded = match rows_file::load(&rows) {
+        Ok(loaded) => loaded,
+        Err(problem) => {
+            eprintln!("image-claims: {problem}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match command.as_str() {
+        "check" => {
+            let (report, rest) = take_option(rest, "--report");
+            let report =
+                PathBuf::from(report.unwrap_or_else(|| DEFAULT_REPORT_DIRECTORY.to_owned()));
+            let arguments =
+                Arguments::from_iter(std::iter::once("image-claims".to_owned()).chain(rest));
+            check(loaded, &report, &arguments, |_| Vec::new())
+        }
+        "derive-seccomp" => {
+            let mut rest = rest.into_iter();
+            let Some(row) = rest.next() else {
+                eprintln!("{USAGE}");
+                return ExitCode::from(2);
+            };
+            let (runs, rest) = take_option(rest.collect(), "--runs");
+            let (out, rest) = take_option(rest, "--out");
+            let check = rest.iter().any(|arg| arg == "--check");
+            let rest: Vec<String> = rest.into_iter().filter(|arg| arg != "--check").collect();
+            if !rest.is_empty() {
+                eprintln!("image-claims: unexpected {}\n{USAGE}", rest.join(" "));
+                return ExitCode::from(2);
+            }
+            let runs = match runs.map(|runs| runs.parse::<usize>()) {
+                None => derive::DEFAULT_RUNS,
+                Some(Ok(runs)) if runs > 0 => runs,
+                Some(_) => {
+                    eprintln!("image-claims: --runs takes a number of runs, at least 1");
+                    return ExitCode::from(2);
+                }
+            };
+            match derive::derive_command(
+                loaded,
+                &row,
+                runs,
+                out.map(PathBuf::from).as_deref(),
+                check,
+            ) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(problem) => {
+                    eprintln!("image-claims: {problem}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        other => {
+            eprintln!("image-claims: no command {other:?}\n{USAGE}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// The value of `--name VALUE` or `--name=VALUE`, and the other arguments.
+fn take_option(args: Vec<String>, name: &str) -> (Option<String>, Vec<String>) {
+    let mut value = None;
+    let mut rest = Vec::new();
+    let mut args = args.into_iter();
+    while let Some(arg) = args.next() {
+        if arg == name {
+            value = args.next();
+        } else if let Some(given) = arg.strip_prefix(&format!("{name}=")) {
+            value = Some(given.to_owned());
+        } else {
+            rest.push(arg);
+        }
+    }
+    (value, rest)
+}

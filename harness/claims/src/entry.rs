@@ -1,0 +1,99 @@
+//! The entry points: check a rows file, as the `image-claims` command does
+//! and as a `cargo test` target with `harness = false` does, with the same
+//! command line as libtest's (a filter, `--list`, `--exact`, `--ignored`…).
+
+use crate::properties::{ROW_PROPERTIES, SUITE_PROPERTIES, Verdict};
+use crate::row::Row;
+use crate::suite::Suite;
+use image_probe::progress::say;
+use libtest_mimic::{Arguments, Failed, Trial};
+use std::future::Future;
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+/// Call first in `main`: if this process was started as a reaper of
+/// another run's containers, it does that work and returns `true`, and
+/// `main` returns at once.
+pub fn serve_as_reaper_if_asked() -> bool {
+    image_probe::reaper::serve_if_asked()
+}
+
+/// Checks `rows` on the engine DOCKER_HOST names, with the harness's trials
+/// and those `extra` adds (a program's own properties), runs the trials
+/// `arguments` select, writes the report into `report_directory`, and
+/// returns failure if any trial failed.
+pub fn check(
+    rows: Vec<Row>,
+    report_directory: &Path,
+    arguments: &Arguments,
+    extra: impl FnOnce(&Arc<Suite>) -> Vec<Trial>,
+) -> ExitCode {
+    if serve_as_reaper_if_asked() {
+        return ExitCode::SUCCESS;
+    }
+    let suite = match Suite::new(rows, report_directory) {
+        Ok(suite) => Arc::new(suite),
+        Err(problem) => {
+            say(&problem.to_string());
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut trials = trials(&suite);
+    trials.extend(extra(&suite));
+    if !arguments.list {
+        suite.prepare_all();
+    }
+    let conclusion = libtest_mimic::run(arguments, trials);
+    if !arguments.list {
+        match suite.finish() {
+            Ok(directory) => say(&format!(
+                "report: {}",
+                directory.join("report.md").display()
+            )),
+            Err(error) => {
+                say(&format!(
+                    "cannot write the report into {}: {error}",
+                    report_directory.display()
+                ));
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    if conclusion.has_failed() {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// The harness's trials for the suite's rows: `PROPERTY::ROW` for each row
+/// property a row claims, and each suite property.
+pub fn trials(suite: &Arc<Suite>) -> Vec<Trial> {
+    let mut trials = Vec::new();
+    for property in ROW_PROPERTIES {
+        for row in suite.rows().iter().filter(|row| (property.claimed_by)(row)) {
+            let (suite, row) = (Arc::clone(suite), Arc::clone(row));
+            let check = property.check;
+            let name = format!("{}::{}", property.name, row.name);
+            trials.push(Trial::test(name, move || {
+                verdict_of(&suite, check(&suite, &row))
+            }));
+        }
+    }
+    for property in SUITE_PROPERTIES {
+        let suite = Arc::clone(suite);
+        let check = property.check;
+        trials.push(Trial::test(property.name, move || {
+            verdict_of(&suite, check(&suite))
+        }));
+    }
+    trials
+}
+
+/// A trial's body on the suite's runtime, its failure as libtest-mimic takes it.
+pub fn verdict_of(suite: &Suite, body: impl Future<Output = Verdict>) -> Result<(), Failed> {
+    suite
+        .block_on(body)
+        .map_err(|failure| Failed::from(failure.to_string()))
+}

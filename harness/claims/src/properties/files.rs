@@ -1,0 +1,92 @@
+//! The file system, exported from a container that is never started: the
+//! files allowed and no other, the layers claimed, and no setuid or setgid file.
+
+use super::Verdict;
+use crate::checks::files::{holds_only, is_setuid_file, no_setuid, refutes_holds_only};
+use crate::checks::layers::layer_count;
+use crate::row::Row;
+use crate::subject::Subject;
+use crate::suite::Suite;
+use image_probe::filesystem::{Entry, Kind, Listing};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// The image's file system. A negative control is read only until it has
+/// refuted each file-system claim it makes: the bloated image is 1.8 GB,
+/// and reading all of it takes longer than the rest of the suite.
+async fn listing(
+    suite: &Suite,
+    subject: &Subject,
+) -> Result<Arc<Listing>, crate::failure::Failure> {
+    let claims = &subject.row.claims;
+    let allowed = claims.files.clone();
+    let checks_setuid = claims.no_setuid;
+    let control = subject.row.negative_control;
+    let (mut other_file, mut setuid_file) = (allowed.is_none(), !checks_setuid);
+    let enough = move |entry: &Entry| {
+        if let Some(allowed) = &allowed {
+            other_file |= refutes_holds_only(allowed, entry);
+        }
+        setuid_file |= is_setuid_file(entry);
+        control && other_file && setuid_file
+    };
+    let listing = suite.listing(subject, enough).await?;
+    if listing.complete {
+        let files = listing
+            .entries
+            .iter()
+            .filter(|entry| !entry.is_added_by_docker() && entry.kind != Kind::Directory)
+            .count();
+        suite.report().row(&subject.row.name).files = Some(files);
+    }
+    Ok(listing)
+}
+
+/// The path of the first entry that refutes a claim, as evidence.
+fn first_path(listing: &Listing, refutes: impl Fn(&Entry) -> bool) -> Vec<String> {
+    let found = listing.entries.iter().find(|entry| refutes(entry));
+    found
+        .map(|entry| format!("/{}", entry.path))
+        .into_iter()
+        .collect()
+}
+
+pub async fn image_holds_only_its_files(suite: &Suite, row: &Arc<Row>) -> Verdict {
+    let allowed: BTreeMap<_, _> = row.claims.files.clone().unwrap_or_default();
+    let subject = suite.subject(row).await?;
+    let listing = listing(suite, &subject).await?;
+    let evidence = first_path(&listing, |entry| refutes_holds_only(&allowed, entry));
+    suite.judge(
+        &subject,
+        "the files check",
+        holds_only(&subject.label, &allowed, &listing),
+        &evidence,
+    )
+}
+
+pub async fn image_has_its_claimed_layers(suite: &Suite, row: &Arc<Row>) -> Verdict {
+    let Some(claimed) = row.claims.layers else {
+        return Ok(());
+    };
+    let subject = suite.subject(row).await?;
+    let layers = &subject.facts.layer_digests;
+    let evidence = vec![format!("{} layers", layers.len())];
+    suite.judge(
+        &subject,
+        "the layers check",
+        layer_count(&subject.label, claimed, layers),
+        &evidence,
+    )
+}
+
+pub async fn image_has_no_setuid_file(suite: &Suite, row: &Arc<Row>) -> Verdict {
+    let subject = suite.subject(row).await?;
+    let listing = listing(suite, &subject).await?;
+    let evidence = first_path(&listing, is_setuid_file);
+    suite.judge(
+        &subject,
+        "the setuid check",
+        no_setuid(&subject.label, &listing),
+        &evidence,
+    )
+}

@@ -1,0 +1,112 @@
+//! Size: each image against its budget, with its layers reported.
+
+use super::Verdict;
+use crate::checks::size::{Bound, within};
+use crate::failure::Failure;
+use crate::row::Row;
+use crate::suite::Suite;
+use crate::units::thousands;
+use image_probe::{Architecture, ImageStore};
+use std::sync::Arc;
+
+pub async fn image_is_within_its_size_budget(suite: &Suite, row: &Arc<Row>) -> Verdict {
+    let subject = suite.subject(row).await?;
+    let facts = &subject.facts;
+    let architecture = &facts.architecture;
+    let no_budget = || {
+        Failure::row(
+            &subject,
+            format!("its row has no size budget for {architecture}"),
+        )
+    };
+    let mut verdicts = Vec::new();
+    if let Some(budget) = &row.claims.size {
+        let limit = budget.of(architecture).ok_or_else(no_budget)?;
+        verdicts.push(within(
+            &subject.label,
+            "image size",
+            facts.bytes,
+            Bound::AtMost(limit),
+        ));
+    }
+    if let Some(over) = &row.claims.size_over_base {
+        let limit = over.bytes.of(architecture).ok_or_else(no_budget)?;
+        let (base, base_bytes) =
+            base_of(suite, &over.bases, architecture)
+                .await
+                .ok_or_else(|| {
+                    Failure::row(
+                        &subject,
+                        format!(
+                            "none of its base images {} is present for {architecture}",
+                            over.bases.join(", ")
+                        ),
+                    )
+                })?;
+        let added = facts.bytes.saturating_sub(base_bytes);
+        let what = format!("what it adds to {base}");
+        verdicts.push(within(&subject.label, &what, added, Bound::AtMost(limit)));
+    }
+    let verdict = verdicts
+        .into_iter()
+        .collect::<Result<Vec<()>, _>>()
+        .map(|_| ());
+    suite.judge(
+        &subject,
+        "the size check",
+        verdict,
+        &[thousands(facts.bytes)],
+    )
+}
+
+/// The first of `bases` present with `architecture`, and its size.
+async fn base_of(
+    suite: &Suite,
+    bases: &[String],
+    architecture: &Architecture,
+) -> Option<(String, u64)> {
+    for base in bases {
+        if let Ok(facts) = suite.engine().image_facts(base).await
+            && facts.architecture == *architecture
+        {
+            return Some((base.clone(), facts.bytes));
+        }
+    }
+    None
+}
+
+/// The bytes budgets count are the same quantity on every image store: on
+/// the classic store, which reports them itself, counting them from the
+/// image's layers (as the containerd store's runs must) gives the same.
+pub async fn layers_counted_give_the_classic_stores_own_size(suite: &Suite) -> Verdict {
+    let store = suite.engine().facts().image_store;
+    if store != ImageStore::Classic {
+        suite.report().not_proven.push(format!(
+            "that counting the layers gives the store's own size: the {store} reports stored \
+             bytes, not unpacked ones, so the count is checked on classic engines"
+        ));
+        return Ok(());
+    }
+    for row in suite.rows().iter().filter(|row| !row.negative_control) {
+        let subject = suite.subject(row).await?;
+        let layers = suite
+            .engine()
+            .layer_bytes(subject.image())
+            .await
+            .map_err(|error| Failure::probe(&subject, error))?;
+        let counted: u64 = layers.iter().map(|layer| layer.unpacked).sum();
+        if counted != subject.facts.bytes {
+            return Err(Failure::row(
+                &subject,
+                format!(
+                    "its layers hold {} bytes of files, but the classic store says the image is \
+                     {} bytes: the size budgets would count another quantity on the containerd \
+                     store",
+                    thousands(counted),
+                    thousands(subject.facts.bytes)
+                ),
+            ));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,37 @@
+//! Non-root: the user the process really runs as, observed on the running
+//! process through the engine's top endpoint (not read from the image config).
+
+use super::Verdict;
+use crate::checks::user::runs_as;
+use crate::failure::Failure;
+use crate::row::Row;
+use crate::suite::Suite;
+use image_probe::Confinement;
+use std::sync::Arc;
+
+pub async fn process_runs_as_the_claimed_user(suite: &Suite, row: &Arc<Row>) -> Verdict {
+    let Some(claimed) = row.claims.user else {
+        return Ok(());
+    };
+    let subject = suite.subject(row).await?;
+    let engine = suite.engine();
+    let container = engine
+        .resident(subject.image(), row.residence.probe(), &Confinement::NONE)
+        .await
+        .map_err(|error| Failure::probe(&subject, error))?;
+    let processes = engine
+        .process_users(&container)
+        .await
+        .map_err(|error| Failure::probe(&subject, error))?;
+    let observed: Vec<String> = processes
+        .iter()
+        .map(|process| format!("{}:{}", process.uid, process.gid))
+        .collect();
+    suite.report().row(&row.name).user = Some(observed.join(", "));
+    suite.judge(
+        &subject,
+        "the user check",
+        runs_as(&subject.label, claimed, &processes),
+        &observed,
+    )
+}

@@ -1,0 +1,366 @@
+//! One image under test, as data: where the image comes from, how it stays
+//! running, a smoke run, what it claims, and whether it is a negative
+//! control. A rows file (see `rows_file.rs`) is a list of these; a program
+//! may also build them in code.
+
+use image_probe::Architecture;
+use image_probe::resident::Residence;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::PathBuf;
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Row {
+    /// A short name for trials and the report.
+    pub name: String,
+    /// How the harness obtains the image: exactly one of `build` and `reference`.
+    #[serde(default)]
+    pub build: Option<Build>,
+    /// An image the harness does not build: a tag or `name@sha256:…`,
+    /// already in the engine or pullable.
+    #[serde(default)]
+    pub reference: Option<String>,
+    /// How the image stays running for `docker exec` and `docker top`.
+    #[serde(default)]
+    pub residence: ResidenceKind,
+    pub smoke: Smoke,
+    #[serde(default)]
+    pub claims: Claims,
+    /// A negative control states claims a good image makes, and the harness
+    /// proves that each of its checks fails on it, for the right reason.
+    #[serde(default)]
+    pub negative_control: bool,
+}
+
+/// A Dockerfile to build, relative to the rows file's directory.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Build {
+    pub dockerfile: String,
+    /// The tag the image gets.
+    pub tag: String,
+    /// The directory its paths are relative to: the rows file's, if unset.
+    #[serde(default)]
+    pub root: Option<PathBuf>,
+    /// What the build context holds: files and directories, relative to
+    /// `root`. The engine's API ignores `.dockerignore`, so the context is
+    /// listed, never a whole directory with its build outputs.
+    pub context: Vec<String>,
+    /// The images its stages start FROM, made present (pulled) before the build.
+    #[serde(default)]
+    pub bases: Vec<String>,
+    /// Build arguments.
+    #[serde(default)]
+    pub args: BTreeMap<String, String>,
+    /// A build argument that reruns the compile step when changed, for the
+    /// reproducibility claim: `ARG REBUILD` before the step that compiles.
+    #[serde(default)]
+    pub rebuild_argument: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum ResidenceKind {
+    /// Its entrypoint waits on standard input, which the harness holds open.
+    #[default]
+    Stdin,
+    /// Its own command runs until stopped, as a server's does.
+    OwnCommand,
+}
+
+impl ResidenceKind {
+    pub fn probe(self) -> Residence {
+        match self {
+            ResidenceKind::Stdin => Residence::StdinHeldOpen,
+            ResidenceKind::OwnCommand => Residence::OwnCommand,
+        }
+    }
+}
+
+/// A run that shows the image works: a command and what it prints, or a
+/// server and what it answers over the network.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(untagged, deny_unknown_fields)]
+pub enum Smoke {
+    Command(CommandRun),
+    Http(HttpRun),
+}
+
+/// `docker run IMAGE ARGS...` with `stdin`: it must print `stdout`, nothing
+/// on stderr, and exit with `exit_code`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CommandRun {
+    #[serde(default)]
+    pub args: Vec<String>,
+    #[serde(default)]
+    pub stdin: Option<Input>,
+    pub stdout: String,
+    #[serde(default)]
+    pub exit_code: i64,
+    /// `--memory` for this run, where the hardened run's is too little.
+    #[serde(default)]
+    pub memory_mib: Option<i64>,
+}
+
+/// What a run is given on standard input.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(untagged, deny_unknown_fields)]
+pub enum Input {
+    Text(String),
+    /// `text` `times` times, then `then`: a long input, written short.
+    Repeated {
+        repeat: String,
+        times: usize,
+        #[serde(default)]
+        then: String,
+    },
+}
+
+impl Input {
+    pub fn bytes(&self) -> Vec<u8> {
+        match self {
+            Input::Text(text) => text.clone().into_bytes(),
+            Input::Repeated {
+                repeat,
+                times,
+                then,
+            } => {
+                let mut text = repeat.repeat(*times);
+                text.push_str(then);
+                text.into_bytes()
+            }
+        }
+    }
+
+    pub fn describe(&self) -> String {
+        match self {
+            Input::Text(text) => format!("{text:?}"),
+            Input::Repeated {
+                repeat,
+                times,
+                then,
+            } => format!("{repeat:?} {times} times then {then:?}"),
+        }
+    }
+}
+
+/// The image's own command with `port` published: `GET path` must answer
+/// `status` with `body`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpRun {
+    pub port: u16,
+    pub path: String,
+    pub status: u16,
+    pub body: String,
+    #[serde(default)]
+    pub memory_mib: Option<i64>,
+}
+
+impl Smoke {
+    pub fn describe(&self) -> String {
+        match self {
+            Smoke::Command(run) => run.describe(),
+            Smoke::Http(run) => format!("GET {} on port {}", run.path, run.port),
+        }
+    }
+
+    pub fn memory_mib(&self) -> Option<i64> {
+        match self {
+            Smoke::Command(run) => run.memory_mib,
+            Smoke::Http(run) => run.memory_mib,
+        }
+    }
+}
+
+impl CommandRun {
+    pub fn describe(&self) -> String {
+        let mut words = vec!["IMAGE".to_owned()];
+        words.extend(self.args.iter().cloned());
+        let mut shown = format!("docker run {}", words.join(" "));
+        if let Some(input) = &self.stdin {
+            shown.push_str(&format!(" with {} on stdin", input.describe()));
+        }
+        shown
+    }
+}
+
+/// What the image must show from the outside; a claim left out is not checked.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Claims {
+    /// `uid:gid`, which every process of a running container has.
+    #[serde(default)]
+    pub user: Option<User>,
+    /// No shell file in the image, and `docker exec` of one fails.
+    #[serde(default)]
+    pub no_shell: bool,
+    /// No setuid or setgid file.
+    #[serde(default)]
+    pub no_setuid: bool,
+    /// Every file (not directory) the image holds, besides what Docker adds,
+    /// with its mode: `{ "/calc" = "755" }`. No other file may be there.
+    #[serde(default)]
+    pub files: Option<BTreeMap<String, Mode>>,
+    /// How many layers the image has.
+    #[serde(default)]
+    pub layers: Option<usize>,
+    /// At most this many bytes in all, per architecture.
+    #[serde(default)]
+    pub size: Option<PerArchitecture>,
+    /// At most this many bytes over a base image.
+    #[serde(default)]
+    pub size_over_base: Option<OverBase>,
+    /// The smoke run works under the hardened flags.
+    #[serde(default)]
+    pub hardened: Option<Hardened>,
+    /// The smoke run works under a seccomp allowlist, with the hardened
+    /// flags; and, if `minimal`, every call it allows is needed.
+    #[serde(default)]
+    pub seccomp: Option<SeccompClaim>,
+    /// Building the Dockerfile again gives the same top layer.
+    #[serde(default)]
+    pub reproducible: bool,
+}
+
+/// A file mode in octal, such as `755`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Mode(pub u32);
+
+impl<'de> Deserialize<'de> for Mode {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        u32::from_str_radix(text.trim_start_matches("0o"), 8)
+            .map(Mode)
+            .map_err(|_| serde::de::Error::custom(format!("{text:?} is not an octal file mode")))
+    }
+}
+
+impl fmt::Display for Mode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:o}", self.0)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct User {
+    pub uid: u32,
+    pub gid: u32,
+}
+
+impl<'de> Deserialize<'de> for User {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        let parsed = text
+            .split_once(':')
+            .and_then(|(uid, gid)| Some((uid.parse().ok()?, gid.parse().ok()?)));
+        parsed.map(|(uid, gid)| User { uid, gid }).ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "{text:?} is not a user as uid:gid, such as 65532:65532"
+            ))
+        })
+    }
+}
+
+impl fmt::Display for User {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.uid, self.gid)
+    }
+}
+
+/// A number of bytes for each architecture the image is built for: the
+/// same program compiles to different sizes on each.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(transparent)]
+pub struct PerArchitecture(pub BTreeMap<String, u64>);
+
+impl PerArchitecture {
+    pub fn of(&self, architecture: &Architecture) -> Option<u64> {
+        self.0.get(architecture.as_str()).copied()
+    }
+}
+
+/// At most `bytes` over the first of `bases` present with the image's
+/// architecture. Several names, because an engine keeps one image per tag:
+/// where the multi-arch tag holds another architecture, a per-architecture
+/// tag stands in.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OverBase {
+    pub bases: Vec<String>,
+    pub bytes: PerArchitecture,
+}
+
+/// The hardened run's flags: `--read-only --cap-drop ALL --security-opt
+/// no-new-privileges`, `--network none` unless the image serves on the
+/// network, and limits on processes and memory.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Hardened {
+    #[serde(default)]
+    pub network: bool,
+    #[serde(default = "default_pids_limit")]
+    pub pids_limit: i64,
+    #[serde(default = "default_memory_mib")]
+    pub memory_mib: i64,
+}
+
+/// The hardened run's limits, unless a row gives its own.
+pub const DEFAULT_PIDS_LIMIT: i64 = 8;
+pub const DEFAULT_MEMORY_MIB: i64 = 16;
+
+fn default_pids_limit() -> i64 {
+    DEFAULT_PIDS_LIMIT
+}
+
+fn default_memory_mib() -> i64 {
+    DEFAULT_MEMORY_MIB
+}
+
+impl Default for Hardened {
+    fn default() -> Self {
+        Hardened {
+            network: false,
+            pids_limit: DEFAULT_PIDS_LIMIT,
+            memory_mib: DEFAULT_MEMORY_MIB,
+        }
+    }
+}
+
+/// A seccomp allowlist the image runs under.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeccompClaim {
+    /// The profile, relative to the rows file's directory.
+    pub profile: PathBuf,
+    /// Every call it allows is needed: a run without it fails.
+    #[serde(default)]
+    pub minimal: bool,
+    /// Runs besides the smoke run that show a call is needed (such as one
+    /// that reads stdin, for `read`).
+    #[serde(default)]
+    pub runs: Vec<CommandRun>,
+}
+
+impl Row {
+    /// The environment variable that gives this row's image by reference,
+    /// which is then checked instead of building it.
+    pub fn reference_variable(&self) -> String {
+        format!("IMAGE_CLAIMS_IMAGE_{}", self.variable_suffix())
+    }
+
+    /// The environment variable that gives, for a row given by reference,
+    /// a second build of the same Dockerfile to prove reproducibility with,
+    /// where the harness cannot rebuild it itself (an image of another
+    /// architecture than the engine's).
+    pub fn rebuilt_variable(&self) -> String {
+        format!("IMAGE_CLAIMS_REBUILT_{}", self.variable_suffix())
+    }
+
+    fn variable_suffix(&self) -> String {
+        self.name.to_uppercase().replace('-', "_")
+    }
+}

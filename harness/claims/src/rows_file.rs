@@ -1,0 +1,134 @@
+//! The rows file: a user's images, in TOML, each an `[[image]]` table.
+//!
+//! ```toml
+//! [[image]]
+//! name = "scratch"
+//! build = { dockerfile = "Dockerfile", tag = "calc:scratch", context = ["Cargo.toml", "src"] }
+//! smoke = { args = ["9", "%", "4"], stdout = "1\n" }
+//! claims = { user = "65532:65532", no_shell = true, files = { "/calc" = "755" } }
+//! ```
+//!
+//! Paths in it (Dockerfiles, build roots, seccomp profiles) are relative to
+//! the file's own directory, so a rows file works from any working directory.
+
+use crate::row::{Row, Smoke};
+use serde::Deserialize;
+use std::collections::BTreeSet;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RowsFile {
+    image: Vec<Row>,
+}
+
+/// Why a rows file cannot be used.
+#[derive(Debug)]
+pub enum RowsError {
+    Read {
+        path: PathBuf,
+        error: std::io::Error,
+    },
+    Parse {
+        path: PathBuf,
+        error: Box<toml::de::Error>,
+    },
+    Invalid {
+        path: PathBuf,
+        row: String,
+        problem: String,
+    },
+}
+
+impl fmt::Display for RowsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RowsError::Read { path, error } => {
+                write!(f, "cannot read the rows file {}: {error}", path.display())
+            }
+            RowsError::Parse { path, error } => {
+                write!(f, "{} is not a valid rows file: {error}", path.display())
+            }
+            RowsError::Invalid { path, row, problem } => {
+                write!(f, "{}: the row {row:?} {problem}", path.display())
+            }
+        }
+    }
+}
+
+impl std::error::Error for RowsError {}
+
+/// The rows of the file at `path`, their paths made absolute.
+pub fn load(path: &Path) -> Result<Vec<Row>, RowsError> {
+    let text = std::fs::read_to_string(path).map_err(|error| RowsError::Read {
+        path: path.to_owned(),
+        error,
+    })?;
+    let base = path
+        .canonicalize()
+        .ok()
+        .and_then(|file| file.parent().map(Path::to_owned))
+        .unwrap_or_else(|| PathBuf::from("."));
+    parse(&text, path, &base)
+}
+
+/// The rows of `text`, as read from `path`, relative to `base`.
+pub fn parse(text: &str, path: &Path, base: &Path) -> Result<Vec<Row>, RowsError> {
+    let file: RowsFile = toml::from_str(text).map_err(|error| RowsError::Parse {
+        path: path.to_owned(),
+        error: Box::new(error),
+    })?;
+    let mut names = BTreeSet::new();
+    let mut rows = Vec::new();
+    for mut row in file.image {
+        let invalid = |problem: &str| RowsError::Invalid {
+            path: path.to_owned(),
+            row: row.name.clone(),
+            problem: problem.to_owned(),
+        };
+        if !names.insert(row.name.clone()) {
+            return Err(invalid("is named twice: each row needs a name of its own"));
+        }
+        if let Some(problem) = problem_of(&row) {
+            return Err(invalid(problem));
+        }
+        if let Some(build) = row.build.as_mut() {
+            build.root = Some(base.join(build.root.take().unwrap_or_default()));
+        }
+        if let Some(seccomp) = row.claims.seccomp.as_mut() {
+            seccomp.profile = base.join(&seccomp.profile);
+        }
+        rows.push(row);
+    }
+    Ok(rows)
+}
+
+/// What makes a row unusable, in words that finish "the row NAME …".
+fn problem_of(row: &Row) -> Option<&'static str> {
+    match (&row.build, &row.reference) {
+        (None, None) => {
+            return Some("gives neither build nor reference: say where its image comes from");
+        }
+        (Some(_), Some(_)) => return Some("gives both build and reference: keep one"),
+        _ => {}
+    }
+    let rebuild_argument = row
+        .build
+        .as_ref()
+        .and_then(|build| build.rebuild_argument.as_ref());
+    if row.claims.reproducible && !row.negative_control && rebuild_argument.is_none() {
+        return Some(
+            "claims reproducible but its build names no rebuild_argument, the build argument \
+             (ARG) that reruns its compile step",
+        );
+    }
+    if let (Some(hardened), Smoke::Http(_)) = (&row.claims.hardened, &row.smoke)
+        && !hardened.network
+    {
+        return Some(
+            "is a server smoke-tested over the network, so its hardened run needs network = true",
+        );
+    }
+    None
+}

@@ -1,0 +1,126 @@
+//! A row's smoke run, made under given flags, and its verdict: a command
+//! and its exact output, or a server and its answer over the network.
+
+use crate::row::{CommandRun, HttpRun, Smoke};
+use crate::verdict::{Mismatch, Problem, outcome_differences, plain, text};
+use image_probe::network::{HttpAnswer, http_get};
+use image_probe::run::RunRequest;
+use image_probe::{Confinement, Engine, Outcome, ProbeError};
+use std::time::Duration;
+
+/// How long a server may take to answer its first request.
+pub const SERVER_DEADLINE: Duration = Duration::from_secs(10);
+/// How long a command run may take; one slower has hung.
+pub const COMMAND_DEADLINE: Duration = Duration::from_secs(60);
+
+/// What a smoke run showed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Observed {
+    Ran(Outcome),
+    Answered(HttpAnswer),
+}
+
+/// A command run of `image` under `confinement`, within `deadline`.
+pub async fn run_command(
+    engine: &Engine,
+    image: &str,
+    run: &CommandRun,
+    confinement: &Confinement,
+    deadline: Duration,
+) -> Result<Outcome, ProbeError> {
+    let args: Vec<&str> = run.args.iter().map(String::as_str).collect();
+    let mut request = RunRequest::new(image, &args).under(confinement);
+    if let Some(input) = &run.stdin {
+        request = request.with_stdin(input.bytes());
+    }
+    engine.run_within(&request, deadline).await
+}
+
+/// The server started under `confinement`, asked for its path until it
+/// answers or `deadline` passes; it is removed afterwards.
+pub async fn ask_server(
+    engine: &Engine,
+    image: &str,
+    run: &HttpRun,
+    confinement: &Confinement,
+    deadline: Duration,
+) -> Result<HttpAnswer, ProbeError> {
+    let request = RunRequest::new(image, &[]).under(confinement);
+    let serving = engine.serve(&request, run.port).await?;
+    http_get(engine, &serving, &run.path, deadline).await
+}
+
+/// The smoke run under `confinement`.
+pub async fn observe(
+    engine: &Engine,
+    image: &str,
+    smoke: &Smoke,
+    confinement: &Confinement,
+    deadline: Duration,
+) -> Result<Observed, ProbeError> {
+    match smoke {
+        Smoke::Command(run) => run_command(engine, image, run, confinement, deadline)
+            .await
+            .map(Observed::Ran),
+        Smoke::Http(run) => ask_server(engine, image, run, confinement, deadline)
+            .await
+            .map(Observed::Answered),
+    }
+}
+
+/// The expected outcome of a command run.
+pub fn expected_outcome(run: &CommandRun) -> Outcome {
+    Outcome::from_streams(run.stdout.as_bytes(), b"", run.exit_code)
+}
+
+/// Whether what was observed is what the smoke run expects.
+pub fn verdict(
+    subject: &str,
+    what: &str,
+    smoke: &Smoke,
+    observed: &Observed,
+) -> Result<(), Mismatch> {
+    let problems = match (smoke, observed) {
+        (Smoke::Command(run), Observed::Ran(outcome)) => {
+            outcome_differences(outcome, &expected_outcome(run))
+        }
+        (Smoke::Http(run), Observed::Answered(answer)) => {
+            let mut problems = Vec::new();
+            if answer.status != run.status {
+                problems.push(Problem::new(
+                    "status",
+                    plain(run.status),
+                    plain(answer.status),
+                ));
+            }
+            if answer.body != run.body {
+                problems.push(Problem::new("body", text(&run.body), text(&answer.body)));
+            }
+            problems
+        }
+        _ => vec![Problem::new(
+            "kind of run",
+            plain(smoke.describe()),
+            plain(describe(observed)),
+        )],
+    };
+    Mismatch::verdict(what, problems).map_err(|mismatch| mismatch.within(subject))
+}
+
+/// An observation in a few words, for evidence.
+pub fn describe(observed: &Observed) -> String {
+    match observed {
+        Observed::Ran(outcome) => format!(
+            "exit {}, stdout {:?}, stderr {:?}",
+            outcome.code,
+            outcome.stdout,
+            outcome.stderr.trim_end()
+        ),
+        Observed::Answered(answer) => format!("status {}, body {:?}", answer.status, answer.body),
+    }
+}
+
+/// Whether the run gave exactly what the smoke run expects.
+pub fn passes(smoke: &Smoke, observed: &Observed) -> bool {
+    verdict("", "", smoke, observed).is_ok()
+}

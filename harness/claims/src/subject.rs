@@ -1,0 +1,113 @@
+//! A row made ready for checking: its image built from its Dockerfile, or
+//! taken as given by reference, and pinned to the image ID the engine has
+//! for it. Every check runs the image by that ID, so what is reported as
+//! tested is exactly what ran, even if a tag moves during the run.
+
+use crate::row::Row;
+use image_probe::build::BuildRequest;
+use image_probe::{Engine, ImageFacts, ProbeError};
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The image of a row, as the engine has it.
+pub struct Subject {
+    pub row: Arc<Row>,
+    /// How messages name it: the reference built or given, and for an image
+    /// given through the environment, the row and variable it stands in for.
+    pub label: String,
+    /// The reference it was built as or given by.
+    pub reference: String,
+    pub facts: ImageFacts,
+    /// Given by reference rather than built by the harness.
+    pub given: bool,
+    /// Of another architecture than the engine's, so run under emulation
+    /// (qemu through binfmt_misc).
+    pub emulated: bool,
+    /// How long its build took, if the harness built it.
+    pub build_time: Option<Duration>,
+}
+
+impl Subject {
+    /// What to hand the engine to run this image: its ID.
+    pub fn image(&self) -> &str {
+        self.facts.id.as_str()
+    }
+}
+
+impl fmt::Display for Subject {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.label)
+    }
+}
+
+/// Builds or finds the row's image and reads its facts.
+pub async fn make_ready(engine: &Engine, row: Arc<Row>) -> Result<Subject, ProbeError> {
+    let variable = row.reference_variable();
+    let from_environment = std::env::var(&variable)
+        .ok()
+        .filter(|value| !value.is_empty());
+    let (reference, label, build_time) = match (from_environment, &row.reference) {
+        (Some(reference), _) => {
+            let label = format!("{reference} (the {} row, from {variable})", row.name);
+            (reference, label, None)
+        }
+        (None, Some(reference)) => (reference.clone(), reference.clone(), None),
+        (None, None) => {
+            let build = row
+                .build
+                .as_ref()
+                .ok_or_else(|| ProbeError::missing(format!("image for the row {}", row.name)))?;
+            let took = build_row(engine, &row, &build.tag, &[]).await?;
+            (build.tag.clone(), build.tag.clone(), Some(took))
+        }
+    };
+    if build_time.is_none() {
+        engine.ensure_image(&reference).await?;
+    }
+    let facts = engine.image_facts(&reference).await?;
+    let emulated = facts.architecture != engine.facts().architecture;
+    Ok(Subject {
+        row,
+        label,
+        reference,
+        facts,
+        given: build_time.is_none(),
+        emulated,
+        build_time,
+    })
+}
+
+/// Builds the row's Dockerfile as `tag`, after making its base images
+/// present, with its build arguments and `extra_args`.
+pub async fn build_row(
+    engine: &Engine,
+    row: &Row,
+    tag: &str,
+    extra_args: &[(String, String)],
+) -> Result<Duration, ProbeError> {
+    let build = row
+        .build
+        .as_ref()
+        .ok_or_else(|| ProbeError::missing(format!("Dockerfile for the row {}", row.name)))?;
+    for base in &build.bases {
+        engine.ensure_image(base).await?;
+    }
+    let mut args: Vec<(String, String)> = build
+        .args
+        .iter()
+        .map(|(name, value)| (name.clone(), value.clone()))
+        .collect();
+    args.extend(extra_args.iter().cloned());
+    let context: Vec<&str> = build.context.iter().map(String::as_str).collect();
+    let root = build.root.clone().unwrap_or_default();
+    engine
+        .build(&BuildRequest {
+            tag,
+            root: &root,
+            dockerfile: &build.dockerfile,
+            context: &context,
+            args: &args,
+        })
+        .await
+}

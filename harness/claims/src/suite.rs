@@ -1,0 +1,340 @@
+//! The suite fixture: one value that owns everything a run shares, the
+//! async runtime, the engine (its client, resident containers and reaper),
+//! the subjects and the other caches, and the report. Trials borrow it;
+//! nothing is process-wide, and nothing ends the process from inside a
+//! trial: a trial returns its verdict, and the report is written once,
+//! after the last trial, from what was observed.
+
+use crate::failure::Failure;
+use crate::report::Report;
+use crate::row::Row;
+use crate::subject::{Subject, build_row, make_ready};
+use crate::verdict::Mismatch;
+use image_probe::filesystem::Listing;
+use image_probe::once::OncePerKey;
+use image_probe::{Engine, ProbeError};
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+use tokio::runtime::Runtime;
+
+/// Worker threads: the work is waiting on the engine, not computing.
+const RUNTIME_WORKERS: usize = 4;
+
+/// A second build of a row's Dockerfile: how the report names it, and its top layer.
+#[derive(Clone, Debug)]
+pub struct Rebuilt {
+    pub label: String,
+    pub top_layer: String,
+}
+
+pub struct Suite {
+    runtime: Runtime,
+    engine: Engine,
+    rows: Vec<Arc<Row>>,
+    subjects: OncePerKey<Result<Arc<Subject>, Arc<ProbeError>>>,
+    listings: OncePerKey<Result<Arc<Listing>, Arc<ProbeError>>>,
+    rebuilds: OncePerKey<Result<Rebuilt, Arc<Failure>>>,
+    report: Mutex<Report>,
+    report_directory: PathBuf,
+    /// One value of a row's rebuild argument for the whole run, so that a
+    /// build stage several Dockerfiles share is compiled once.
+    rebuild_value: String,
+}
+
+/// Why a suite cannot start.
+#[derive(Debug)]
+pub enum SuiteError {
+    Runtime(std::io::Error),
+    Engine(ProbeError),
+}
+
+impl std::fmt::Display for SuiteError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SuiteError::Runtime(error) => write!(f, "cannot start an async runtime: {error}"),
+            SuiteError::Engine(error) => write!(f, "{error}"),
+        }
+    }
+}
+
+impl std::error::Error for SuiteError {}
+
+impl Suite {
+    /// Connects to the engine and prepares to check `rows`; the report goes
+    /// to `report_directory` when [`Suite::finish`] is called.
+    pub fn new(rows: Vec<Row>, report_directory: &Path) -> Result<Suite, SuiteError> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(RUNTIME_WORKERS)
+            .enable_all()
+            .build()
+            .map_err(SuiteError::Runtime)?;
+        let engine = runtime
+            .block_on(Engine::connect())
+            .map_err(SuiteError::Engine)?;
+        let mut report = Report::new(
+            rows.iter()
+                .map(|row| (row.name.clone(), row.negative_control)),
+        );
+        report.engine = Some(engine.facts().to_string());
+        let rebuild_value = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |elapsed| elapsed.as_nanos())
+            .to_string();
+        Ok(Suite {
+            runtime,
+            engine,
+            rows: rows.into_iter().map(Arc::new).collect(),
+            subjects: OncePerKey::default(),
+            listings: OncePerKey::default(),
+            rebuilds: OncePerKey::default(),
+            report: Mutex::new(report),
+            report_directory: report_directory.to_owned(),
+            rebuild_value,
+        })
+    }
+
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    pub fn rows(&self) -> &[Arc<Row>] {
+        &self.rows
+    }
+
+    /// The row named `name`.
+    pub fn row(&self, name: &str) -> Option<Arc<Row>> {
+        self.rows.iter().find(|row| row.name == name).cloned()
+    }
+
+    /// Runs a trial's body on the suite's runtime.
+    pub fn block_on<F: Future>(&self, future: F) -> F::Output {
+        self.runtime.block_on(future)
+    }
+
+    /// The report, to record what was observed.
+    pub fn report(&self) -> MutexGuard<'_, Report> {
+        // A trial that panicked while holding the lock left data still usable.
+        self.report
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Starts making every row ready at once, so that the builds run
+    /// together and share BuildKit's cache, each followed by its
+    /// reproducibility rebuild, the one long step of a warm run.
+    pub fn prepare_all(self: &Arc<Self>) {
+        for row in self.rows.clone() {
+            let suite = Arc::clone(self);
+            self.runtime.spawn(async move {
+                if let Ok(subject) = suite.subject(&row).await
+                    && row.claims.reproducible
+                    && !row.negative_control
+                    && !subject.emulated
+                {
+                    let _ = suite.rebuilt(&subject).await;
+                }
+            });
+        }
+    }
+
+    /// The row's image, ready: built or found, once per run.
+    pub async fn subject(&self, row: &Arc<Row>) -> Result<Arc<Subject>, Failure> {
+        let ready = self
+            .subjects
+            .get(&row.name, || async {
+                match make_ready(&self.engine, Arc::clone(row)).await {
+                    Ok(subject) => {
+                        self.record_subject(&subject);
+                        Ok(Arc::new(subject))
+                    }
+                    Err(error) => Err(Arc::new(error)),
+                }
+            })
+            .await;
+        ready.map_err(|error| Failure::probe(&row.name, ProbeError::Earlier(error)))
+    }
+
+    fn record_subject(&self, subject: &Subject) {
+        let mut report = self.report();
+        let row = report.row(&subject.row.name);
+        row.reference = Some(subject.reference.clone());
+        row.id = Some(subject.facts.id.clone());
+        row.architecture = Some(subject.facts.architecture.clone());
+        row.given = subject.given;
+        row.negative_control = subject.row.negative_control;
+        row.build = subject.build_time;
+        row.bytes = Some(subject.facts.bytes);
+        row.stored_bytes = Some(subject.facts.stored_bytes);
+        row.layer_bytes = Some(subject.facts.layer_bytes.clone());
+    }
+
+    /// The image's file system, exported once per run and reading. A
+    /// negative control is read only until `enough` says it has seen what
+    /// refutes its claims: a control can be gigabytes.
+    pub async fn listing(
+        &self,
+        subject: &Subject,
+        enough: impl FnMut(&image_probe::filesystem::Entry) -> bool + Send + 'static,
+    ) -> Result<Arc<Listing>, Failure> {
+        // How far the export is read is part of the key: a control's
+        // listing stops early, and an image checked both as a control and
+        // not must not hand its short listing to a good row.
+        let reading = if subject.row.negative_control {
+            "until refuted"
+        } else {
+            "whole"
+        };
+        let key = format!("{} {reading}", subject.image());
+        let listed = self
+            .listings
+            .get(&key, || async {
+                let export = async {
+                    let container = self.engine.unstarted(subject.image()).await?;
+                    container.entries_until(enough).await
+                };
+                export.await.map(Arc::new).map_err(Arc::new)
+            })
+            .await;
+        listed.map_err(|error| Failure::probe(subject, ProbeError::Earlier(error)))
+    }
+
+    /// The row's Dockerfile built again with a new rebuild argument, once
+    /// per run: started as soon as the row's image is ready (see
+    /// [`Suite::prepare_all`]), so that the compile overlaps the rest.
+    pub async fn rebuilt(&self, tested: &Subject) -> Result<Rebuilt, Failure> {
+        let rebuilt = self
+            .rebuilds
+            .get(&tested.row.name, || async {
+                self.rebuild(tested).await.map_err(Arc::new)
+            })
+            .await;
+        rebuilt.map_err(|failure| Failure::row(tested, failure.to_string()))
+    }
+
+    async fn rebuild(&self, tested: &Subject) -> Result<Rebuilt, Failure> {
+        let row = &tested.row;
+        let variable = row.rebuilt_variable();
+        if let Some(given) = std::env::var(&variable)
+            .ok()
+            .filter(|value| !value.is_empty())
+        {
+            return self.second_build_given(tested, &variable, &given).await;
+        }
+        if tested.emulated {
+            return Err(Failure::row(
+                tested,
+                format!(
+                    "it is {}, an architecture this engine only emulates, so a rebuild here \
+                     would not be of it: build the Dockerfile a second time for {} and give \
+                     that image as {variable}",
+                    tested.facts.architecture, tested.facts.architecture
+                ),
+            ));
+        }
+        let (Some(build), Some(argument)) = (
+            row.build.as_ref(),
+            row.build.as_ref().and_then(|b| b.rebuild_argument.as_ref()),
+        ) else {
+            return Err(Failure::row(
+                tested,
+                "its row claims reproducibility but has no Dockerfile with a rebuild argument",
+            ));
+        };
+        let tag = format!("{}-rebuild", build.tag);
+        let args = [(argument.clone(), self.rebuild_value.clone())];
+        build_row(&self.engine, row, &tag, &args)
+            .await
+            .map_err(|error| Failure::probe(tested, error))?;
+        let facts = self
+            .engine
+            .image_facts(&tag)
+            .await
+            .map_err(|error| Failure::probe(tested, error))?;
+        let top_layer = top_layer(&facts.layer_digests)
+            .ok_or_else(|| Failure::row(&tag, "the rebuilt image has no layer"))?;
+        Ok(Rebuilt {
+            label: tag,
+            top_layer,
+        })
+    }
+
+    /// A second build made elsewhere, given through `variable`: it must be
+    /// of the tested image's architecture, or the comparison proves nothing.
+    async fn second_build_given(
+        &self,
+        tested: &Subject,
+        variable: &str,
+        given: &str,
+    ) -> Result<Rebuilt, Failure> {
+        let label = format!("{given} (from {variable})");
+        self.engine
+            .ensure_image(given)
+            .await
+            .map_err(|error| Failure::probe(&label, error))?;
+        let facts = self
+            .engine
+            .image_facts(given)
+            .await
+            .map_err(|error| Failure::probe(&label, error))?;
+        if facts.architecture != tested.facts.architecture {
+            return Err(Failure::row(
+                &label,
+                format!(
+                    "it is {}, the tested image {}: a second build must be of the same \
+                     architecture",
+                    facts.architecture, tested.facts.architecture
+                ),
+            ));
+        }
+        let top_layer = top_layer(&facts.layer_digests)
+            .ok_or_else(|| Failure::row(&label, "the image has no layer"))?;
+        Ok(Rebuilt { label, top_layer })
+    }
+
+    /// Judges a verdict by the row: an image must pass; a negative control
+    /// must fail, with a message that names the image and every fact in
+    /// `evidence`, each something observed that refutes the claim.
+    pub fn judge(
+        &self,
+        subject: &Subject,
+        check: &str,
+        verdict: Result<(), Mismatch>,
+        evidence: &[String],
+    ) -> Result<(), Failure> {
+        match (verdict, subject.row.negative_control) {
+            (Ok(()), false) => Ok(()),
+            (Err(mismatch), false) => Err(Failure::Refuted(mismatch)),
+            (Ok(()), true) => Err(Failure::ControlPassed {
+                image: subject.label.clone(),
+                check: check.to_owned(),
+            }),
+            (Err(mismatch), true) => {
+                let message = mismatch.to_string();
+                let all_named = evidence.iter().all(|fact| message.contains(fact.as_str()));
+                if message.starts_with(&subject.label) && all_named && !evidence.is_empty() {
+                    Ok(())
+                } else {
+                    Err(Failure::WrongReason {
+                        image: subject.label.clone(),
+                        evidence: evidence.to_vec(),
+                        message,
+                    })
+                }
+            }
+        }
+    }
+
+    /// Ends the run: removes what is left of its containers, and writes the
+    /// report once, from everything observed.
+    pub fn finish(&self) -> Result<PathBuf, std::io::Error> {
+        let _ = self.block_on(self.engine.remove_run_containers());
+        self.report().write(&self.report_directory)?;
+        Ok(self.report_directory.clone())
+    }
+}
+
+/// The last layer of an image, the one holding the program.
+pub fn top_layer(layer_digests: &[String]) -> Option<String> {
+    layer_digests.last().cloned()
+}

@@ -1,0 +1,202 @@
+//! What differs between an expectation and an observation, written for a
+//! person to read once: the subject first (the image or command), then one
+//! problem per line, each with what was expected and what was observed.
+//! Multi-line values are indented blocks; nothing is printed with `{:?}`.
+//!
+//! ```text
+//! calc:scratch: calc 9 % 4
+//!   stdout: expected "1", observed "2"
+//!   exit code: expected 0, observed 1
+//! ```
+
+use std::fmt;
+
+/// The most lines of one value a message shows.
+const MAX_BLOCK_LINES: usize = 12;
+/// The most characters of one line a message shows.
+const MAX_LINE_CHARS: usize = 160;
+
+/// A value as a message shows it: inline, or as a block of lines.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Shown {
+    Inline(String),
+    Block(Vec<String>),
+}
+
+/// A number, a name or any other value whose `Display` says it all.
+pub fn plain(value: impl fmt::Display) -> Shown {
+    Shown::Inline(value.to_string())
+}
+
+/// Program output: `nothing` when empty, one quoted line when it is one line
+/// ending in a newline, an indented block otherwise. A missing final newline
+/// is said, since it is a difference.
+pub fn text(value: &str) -> Shown {
+    if value.is_empty() {
+        return Shown::Inline("nothing".to_owned());
+    }
+    let body = value.strip_suffix('\n');
+    let lines: Vec<&str> = body.unwrap_or(value).split('\n').collect();
+    let unterminated = body.is_none();
+    match lines.as_slice() {
+        [line] if !unterminated => Shown::Inline(format!("\"{}\"", visible(line))),
+        [line] => Shown::Inline(format!("\"{}\" with no final newline", visible(line))),
+        _ => {
+            let mut block: Vec<String> = lines
+                .iter()
+                .take(MAX_BLOCK_LINES)
+                .map(|line| visible(line))
+                .collect();
+            if lines.len() > MAX_BLOCK_LINES {
+                block.push(format!("… {} more lines", lines.len() - MAX_BLOCK_LINES));
+            }
+            if unterminated {
+                block.push("(no final newline)".to_owned());
+            }
+            Shown::Block(block)
+        }
+    }
+}
+
+/// A line with control characters escaped and its length bounded.
+fn visible(line: &str) -> String {
+    let mut escaped = String::new();
+    for c in line.chars() {
+        if c.is_control() {
+            escaped.extend(c.escape_default());
+        } else {
+            escaped.push(c);
+        }
+    }
+    let length = escaped.chars().count();
+    if length <= MAX_LINE_CHARS {
+        escaped
+    } else {
+        let head: String = escaped.chars().take(MAX_LINE_CHARS).collect();
+        format!("{head}… ({length} characters)")
+    }
+}
+
+/// One thing that is not as expected.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub what: String,
+    pub expected: Shown,
+    pub observed: Shown,
+}
+
+impl Problem {
+    pub fn new(what: impl Into<String>, expected: Shown, observed: Shown) -> Self {
+        Problem {
+            what: what.into(),
+            expected,
+            observed,
+        }
+    }
+}
+
+/// Everything that is not as expected of one subject.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Mismatch {
+    pub subject: String,
+    pub problems: Vec<Problem>,
+}
+
+impl Mismatch {
+    /// `Ok` when there is no problem, else the mismatch.
+    pub fn verdict(subject: impl Into<String>, problems: Vec<Problem>) -> Result<(), Mismatch> {
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(Mismatch {
+                subject: subject.into(),
+                problems,
+            })
+        }
+    }
+
+    /// The same problems, said of a longer subject (`IMAGE: command`).
+    pub fn within(mut self, outer: &str) -> Self {
+        self.subject = format!("{outer}: {}", self.subject);
+        self
+    }
+}
+
+impl fmt::Display for Mismatch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.subject)?;
+        for problem in &self.problems {
+            match (&problem.expected, &problem.observed) {
+                (Shown::Inline(expected), Shown::Inline(observed)) => write!(
+                    f,
+                    "\n  {}: expected {expected}, observed {observed}",
+                    problem.what
+                )?,
+                (expected, observed) => {
+                    write!(f, "\n  {}:", problem.what)?;
+                    write_labelled(f, "expected", expected)?;
+                    write_labelled(f, "observed", observed)?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+// Tests print a failed verdict with `{:?}` (`expect`, `unwrap_err`): show the text there too.
+impl fmt::Debug for Mismatch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+fn write_labelled(f: &mut fmt::Formatter<'_>, label: &str, value: &Shown) -> fmt::Result {
+    match value {
+        Shown::Inline(value) => write!(f, "\n    {label}: {value}"),
+        Shown::Block(lines) => {
+            write!(f, "\n    {label}:")?;
+            lines
+                .iter()
+                .try_for_each(|line| write!(f, "\n      | {line}"))
+        }
+    }
+}
+
+/// A list as a message shows it: `a, b, c`, or `none`.
+pub fn listed<T: fmt::Display>(items: &[T]) -> Shown {
+    if items.is_empty() {
+        return plain("none");
+    }
+    let shown: Vec<String> = items.iter().map(ToString::to_string).collect();
+    plain(shown.join(", "))
+}
+
+/// The problems of an observed run against an expected one, field by field.
+pub fn outcome_differences(
+    observed: &image_probe::Outcome,
+    expected: &image_probe::Outcome,
+) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    if observed.stdout != expected.stdout {
+        problems.push(Problem::new(
+            "stdout",
+            text(&expected.stdout),
+            text(&observed.stdout),
+        ));
+    }
+    if observed.stderr != expected.stderr {
+        problems.push(Problem::new(
+            "stderr",
+            text(&expected.stderr),
+            text(&observed.stderr),
+        ));
+    }
+    if observed.code != expected.code {
+        problems.push(Problem::new(
+            "exit code",
+            plain(expected.code),
+            plain(observed.code),
+        ));
+    }
+    problems
+}

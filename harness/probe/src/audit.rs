@@ -1,0 +1,167 @@
+//! The kernel's seccomp audit records: with a profile whose action is
+//! `SCMP_ACT_LOG`, every call a container makes is allowed and logged, one
+//! record each, naming the executable that made it. Read from `/dev/kmsg`
+//! (root only), from where it stood when the reader was opened.
+//!
+//! Without an audit daemon the kernel prints these records through printk,
+//! which is rate-limited (10 records per 5 s by default); [`RateLimitLifted`]
+//! lifts the limit while it lives and restores it after.
+
+use crate::error::ProbeError;
+use std::fs::{File, OpenOptions};
+use std::io::{ErrorKind, Read, Seek, SeekFrom};
+use std::os::unix::fs::OpenOptionsExt;
+
+const KMSG: &str = "/dev/kmsg";
+const RATE_LIMIT_BURST: &str = "/proc/sys/kernel/printk_ratelimit_burst";
+/// Records allowed per interval while the limit is lifted: more than any run logs.
+const LIFTED_BURST: &str = "1000000";
+/// The longest record the kernel writes.
+const MAX_RECORD: usize = 8192;
+/// `O_NONBLOCK`: a read with no new record returns at once.
+const O_NONBLOCK: i32 = 0o4000;
+
+/// The `arch=` values of audit records (`AUDIT_ARCH_*`).
+const AUDIT_ARCH_X86_64: u32 = 0xc000_003e;
+const AUDIT_ARCH_AARCH64: u32 = 0xc000_00b7;
+
+/// One call a container made, as its audit record names it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SeccompRecord {
+    /// The executable that made it, such as `/calc`; runc's init shows as `/`.
+    pub exe: String,
+    /// The process's name, such as `calc` or `runc:[2:INIT]`.
+    pub comm: String,
+    /// The call's name, or `syscall N` for a number this build does not know.
+    pub call: String,
+}
+
+/// New records of the kernel's log.
+pub struct KernelLog {
+    file: File,
+}
+
+impl KernelLog {
+    /// Opens the log at its end: only records written afterwards are read.
+    pub fn open_at_end() -> Result<KernelLog, ProbeError> {
+        let unreadable = |error: std::io::Error| {
+            ProbeError::unreadable(
+                "the kernel's log (/dev/kmsg)",
+                format!("{error}; reading it needs root"),
+            )
+        };
+        let mut file = OpenOptions::new()
+            .read(true)
+            .custom_flags(O_NONBLOCK)
+            .open(KMSG)
+            .map_err(unreadable)?;
+        file.seek(SeekFrom::End(0)).map_err(unreadable)?;
+        Ok(KernelLog { file })
+    }
+
+    /// The seccomp records written since the last read.
+    pub fn seccomp_records(&mut self) -> Result<Vec<SeccompRecord>, ProbeError> {
+        let mut records = Vec::new();
+        let mut buffer = vec![0; MAX_RECORD];
+        loop {
+            match self.file.read(&mut buffer) {
+                Ok(0) => break,
+                Ok(length) => {
+                    let line = String::from_utf8_lossy(&buffer[..length]);
+                    records.extend(parse_record(&line));
+                }
+                Err(error) if error.kind() == ErrorKind::WouldBlock => break,
+                // The reader fell behind and records were overwritten: go on.
+                Err(error) if error.raw_os_error() == Some(32) => continue,
+                Err(error) => {
+                    return Err(ProbeError::unreadable(
+                        "the kernel's log (/dev/kmsg)",
+                        error,
+                    ));
+                }
+            }
+        }
+        Ok(records)
+    }
+}
+
+/// A seccomp audit record (`type=1326`) to the call and its executable.
+pub fn parse_record(line: &str) -> Option<SeccompRecord> {
+    let message = line.split_once(';').map_or(line, |(_, message)| message);
+    if !message.contains("type=1326") {
+        return None;
+    }
+    let field = |name: &str| {
+        message
+            .split_whitespace()
+            .find_map(|word| word.strip_prefix(name))
+            .map(|value| value.trim_matches('"').to_owned())
+    };
+    let arch = u32::from_str_radix(&field("arch=")?, 16).ok()?;
+    let number: usize = field("syscall=")?.parse().ok()?;
+    let call = call_name(arch, number).map_or_else(|| format!("syscall {number}"), str::to_owned);
+    Some(SeccompRecord {
+        exe: field("exe=")?,
+        comm: field("comm=")?,
+        call,
+    })
+}
+
+/// A system call's name from its number on an audit architecture.
+fn call_name(arch: u32, number: usize) -> Option<&'static str> {
+    match arch {
+        AUDIT_ARCH_X86_64 => syscalls::x86_64::Sysno::new(number).map(|call| call.name()),
+        AUDIT_ARCH_AARCH64 => syscalls::aarch64::Sysno::new(number).map(|call| call.name()),
+        _ => None,
+    }
+}
+
+/// printk's rate limit, lifted until dropped.
+pub struct RateLimitLifted {
+    before: String,
+}
+
+impl RateLimitLifted {
+    pub fn lift() -> Result<RateLimitLifted, ProbeError> {
+        let before = std::fs::read_to_string(RATE_LIMIT_BURST)
+            .map_err(|error| ProbeError::unreadable(RATE_LIMIT_BURST, error))?;
+        std::fs::write(RATE_LIMIT_BURST, LIFTED_BURST).map_err(|error| {
+            ProbeError::unreadable(RATE_LIMIT_BURST, format!("cannot raise it: {error}"))
+        })?;
+        Ok(RateLimitLifted {
+            before: before.trim().to_owned(),
+        })
+    }
+}
+
+impl Drop for RateLimitLifted {
+    fn drop(&mut self) {
+        // Nothing to do if it fails: the value was writable a moment ago.
+        let _ = std::fs::write(RATE_LIMIT_BURST, &self.before);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_seccomp_record_names_its_call_and_executable() {
+        let line = "5,1234,99;audit: type=1326 audit(1700000000.123:42): auid=4294967295 \
+                    uid=65532 gid=65532 ses=4294967295 pid=77 comm=\"calc\" exe=\"/calc\" \
+                    sig=0 arch=c000003e syscall=1 compat=0 ip=0x401234 code=0x7ffc0000";
+        assert_eq!(
+            parse_record(line),
+            Some(SeccompRecord {
+                exe: "/calc".to_owned(),
+                comm: "calc".to_owned(),
+                call: "write".to_owned()
+            })
+        );
+    }
+
+    #[test]
+    fn other_records_are_not_seccomp_records() {
+        assert_eq!(parse_record("6,1,2,-;eth0: link up"), None);
+    }
+}

@@ -1,0 +1,120 @@
+//! Confinement: the `docker run` flags that take rights away from a
+//! container, as one value applied the same way to every container made,
+//! so that a one-shot run and a resident under "the same flags" really are
+//! under the same flags.
+
+use testcontainers::bollard::models::HostConfig;
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Confinement {
+    /// `--read-only --cap-drop ALL --security-opt no-new-privileges`.
+    pub locked_down: bool,
+    /// `--network none`.
+    pub no_network: bool,
+    /// `--pids-limit`, counting threads as the kernel does.
+    pub pids_limit: Option<i64>,
+    /// `--memory` and `--memory-swap` alike: no swap on top of it.
+    pub memory_bytes: Option<i64>,
+    /// `--cpus`, in billionths of a CPU.
+    pub nano_cpus: Option<i64>,
+    /// `--security-opt seccomp=FILE`, given as the file's JSON, which is
+    /// what the engine's API takes (the CLI reads the file for it).
+    pub seccomp_profile: Option<String>,
+}
+
+impl Confinement {
+    pub const NONE: Confinement = Confinement {
+        locked_down: false,
+        no_network: false,
+        pids_limit: None,
+        memory_bytes: None,
+        nano_cpus: None,
+        seccomp_profile: None,
+    };
+
+    pub fn with_memory(self, bytes: i64) -> Self {
+        Confinement {
+            memory_bytes: Some(bytes),
+            ..self
+        }
+    }
+
+    pub fn with_pids_limit(self, pids: i64) -> Self {
+        Confinement {
+            pids_limit: Some(pids),
+            ..self
+        }
+    }
+
+    pub fn with_cpus(self, nano_cpus: i64) -> Self {
+        Confinement {
+            nano_cpus: Some(nano_cpus),
+            ..self
+        }
+    }
+
+    pub fn with_seccomp_profile(self, json: String) -> Self {
+        Confinement {
+            seccomp_profile: Some(json),
+            ..self
+        }
+    }
+
+    /// Sets this confinement's fields of a container's host configuration.
+    pub fn apply(&self, host: &mut HostConfig) {
+        if self.locked_down {
+            host.readonly_rootfs = Some(true);
+            host.cap_drop = Some(vec!["ALL".to_owned()]);
+        }
+        if self.no_network {
+            host.network_mode = Some("none".to_owned());
+        }
+        let mut security = Vec::new();
+        if self.locked_down {
+            security.push("no-new-privileges".to_owned());
+        }
+        if let Some(profile) = &self.seccomp_profile {
+            security.push(format!("seccomp={profile}"));
+        }
+        if !security.is_empty() {
+            host.security_opt = Some(security);
+        }
+        host.pids_limit = self.pids_limit;
+        host.memory = self.memory_bytes;
+        host.memory_swap = self.memory_bytes;
+        host.nano_cpus = self.nano_cpus;
+    }
+
+    /// Tells confinements apart: equal for equal flags and profile.
+    pub fn identity(&self) -> String {
+        format!(
+            "{} {}",
+            self.describe(),
+            self.seccomp_profile.as_deref().unwrap_or_default()
+        )
+    }
+
+    /// The flags as `docker run` takes them, for failure messages.
+    pub fn describe(&self) -> String {
+        let mut flags = Vec::new();
+        if self.locked_down {
+            flags.push("--read-only --cap-drop ALL --security-opt no-new-privileges".to_owned());
+        }
+        if self.no_network {
+            flags.push("--network none".to_owned());
+        }
+        if let Some(pids) = self.pids_limit {
+            flags.push(format!("--pids-limit {pids}"));
+        }
+        if let Some(bytes) = self.memory_bytes {
+            flags.push(format!("--memory {}m", bytes / (1024 * 1024)));
+        }
+        if let Some(nano_cpus) = self.nano_cpus {
+            flags.push(format!("--cpus {}", nano_cpus as f64 / 1e9));
+        }
+        if self.seccomp_profile.is_some() {
+            flags.push("--security-opt seccomp=…".to_owned());
+        }
+        flags.join(" ")
+    }
+}

@@ -1,0 +1,129 @@
+//! Why an observation could not be made, as a typed value: each variant is
+//! one situation a user can act on, and its message says how.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+use testcontainers::bollard::errors::Error as BollardError;
+
+#[derive(Debug)]
+pub enum ProbeError {
+    /// No engine answers where the client looks for one.
+    NoEngine { address: String, reason: String },
+    /// The engine answered a request with an error.
+    Engine {
+        doing: String,
+        error: Box<BollardError>,
+    },
+    /// An image is neither in the engine nor pullable.
+    ImageMissing {
+        reference: String,
+        address: String,
+        reason: String,
+    },
+    /// A container was created but did not start. `runtime_said` is the
+    /// first line the runtime wrote (runc's init writes its own error to the
+    /// container's stderr), which says why; the engine's answer may name only
+    /// a consequence.
+    StartRefused {
+        image: String,
+        runtime_said: Option<String>,
+        engine_said: String,
+    },
+    /// A run still going at its deadline. `left` names what the engine could
+    /// not remove afterwards: a start wedged in the runtime.
+    StillRunning {
+        after: Duration,
+        left: Option<String>,
+    },
+    /// A build that failed, with the failing step and its output.
+    Build {
+        tag: String,
+        dockerfile: String,
+        explanation: String,
+    },
+    /// What the engine sent could not be read as expected.
+    Unreadable { what: String, reason: String },
+    /// The engine's answer lacks something every engine gives.
+    Missing { what: String },
+    /// A network exchange with a container failed.
+    Network { address: String, reason: String },
+    /// The same failure as an earlier attempt at the same work, which is
+    /// done once per run (such as starting a resident container).
+    Earlier(Arc<ProbeError>),
+}
+
+impl ProbeError {
+    /// An engine request's error, with what was being done.
+    pub fn engine(doing: impl Into<String>, error: BollardError) -> Self {
+        ProbeError::Engine {
+            doing: doing.into(),
+            error: Box::new(error),
+        }
+    }
+
+    pub fn unreadable(what: impl Into<String>, reason: impl fmt::Display) -> Self {
+        ProbeError::Unreadable {
+            what: what.into(),
+            reason: reason.to_string(),
+        }
+    }
+
+    pub fn missing(what: impl Into<String>) -> Self {
+        ProbeError::Missing { what: what.into() }
+    }
+}
+
+impl fmt::Display for ProbeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ProbeError::NoEngine { address, reason } => write!(
+                f,
+                "no Docker engine answers at {address}: {reason}. Start one (`sudo systemctl \
+                 start docker`, or `sudo dockerd &`), or point DOCKER_HOST at one, then run \
+                 again."
+            ),
+            ProbeError::Engine { doing, error } => write!(f, "cannot {doing}: {error}"),
+            ProbeError::ImageMissing {
+                reference,
+                address,
+                reason,
+            } => write!(
+                f,
+                "{reference} is not in the engine at {address} and cannot be pulled: {reason}"
+            ),
+            ProbeError::StartRefused {
+                image,
+                runtime_said,
+                engine_said,
+            } => match runtime_said {
+                Some(said) => write!(
+                    f,
+                    "a container of {image} did not start: the runtime said \"{said}\" (the \
+                     engine: {engine_said})"
+                ),
+                None => write!(f, "a container of {image} did not start: {engine_said}"),
+            },
+            ProbeError::StillRunning { after, left } => {
+                write!(f, "still running after {} s", after.as_secs())?;
+                match left {
+                    None => write!(f, " (removed)"),
+                    Some(left) => write!(f, ", and {left}"),
+                }
+            }
+            ProbeError::Build {
+                tag,
+                dockerfile,
+                explanation,
+            } => write!(f, "building {tag} from {dockerfile} failed: {explanation}"),
+            ProbeError::Unreadable { what, reason } => write!(f, "cannot read {what}: {reason}"),
+            ProbeError::Missing { what } => write!(f, "the engine gives no {what}"),
+            ProbeError::Network { address, reason } => {
+                write!(f, "no exchange with {address}: {reason}")
+            }
+            ProbeError::Earlier(error) => write!(f, "{error}"),
+        }
+    }
+}
+
+impl std::error::Error for ProbeError {}

@@ -1,0 +1,173 @@
+//! What is inside an image, seen from outside with no shell needed: the file
+//! system of a container that is created and never started, through
+//! `docker export` and `docker cp`.
+
+use crate::cleanup::OnDrop;
+use crate::engine::Engine;
+use crate::error::ProbeError;
+use crate::run::remove_on_drop;
+use bytes::Bytes;
+use futures::{Stream, StreamExt, TryStreamExt};
+use testcontainers::bollard::Docker;
+use testcontainers::bollard::errors::Error as BollardError;
+use testcontainers::bollard::models::ContainerCreateBody;
+use testcontainers::bollard::query_parameters::{
+    CreateContainerOptions, DownloadFromContainerOptionsBuilder,
+};
+use tokio_util::io::{StreamReader, SyncIoBridge};
+
+/// Paths Docker itself adds to every container (the init layer and mount
+/// points); they say nothing about the image.
+pub const DOCKER_ADDED_PATHS: &[&str] = &[
+    ".dockerenv",
+    "dev",
+    "dev/console",
+    "dev/pts",
+    "dev/shm",
+    "etc",
+    "etc/hostname",
+    "etc/hosts",
+    "etc/mtab",
+    "etc/resolv.conf",
+    "proc",
+    "sys",
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    File,
+    Directory,
+    Symlink,
+    Other,
+}
+
+/// One entry of an exported file system; paths are relative, without `./` or a trailing `/`.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub path: String,
+    pub kind: Kind,
+    pub mode: u32,
+}
+
+impl Entry {
+    pub fn is_added_by_docker(&self) -> bool {
+        DOCKER_ADDED_PATHS.contains(&self.path.as_str())
+    }
+}
+
+/// A container of the image that is created and never started: its file
+/// system is the image's, plus what Docker adds. Removed when dropped.
+pub struct Unstarted {
+    pub id: String,
+    docker: Docker,
+    _removal: OnDrop,
+}
+
+impl Engine {
+    pub async fn unstarted(&self, image: &str) -> Result<Unstarted, ProbeError> {
+        let body = ContainerCreateBody {
+            image: Some(image.to_owned()),
+            labels: Some(self.labels()),
+            // Never run; an image with no entrypoint or command cannot be created without one.
+            cmd: Some(vec!["never-started".to_owned()]),
+            ..ContainerCreateBody::default()
+        };
+        let created = self
+            .docker()
+            .create_container(None::<CreateContainerOptions>, body)
+            .await
+            .map_err(|e| ProbeError::engine(format!("create a container of {image}"), e))?;
+        Ok(Unstarted {
+            _removal: remove_on_drop(self.docker(), &created.id),
+            docker: self.docker().clone(),
+            id: created.id,
+        })
+    }
+}
+
+impl Unstarted {
+    /// The entries of the file system (`docker export`), read in the order
+    /// the engine writes them until `enough` says the last one settles what
+    /// the reader wanted to know. Stopping early spares reading gigabytes.
+    pub async fn entries_until(
+        &self,
+        enough: impl FnMut(&Entry) -> bool + Send + 'static,
+    ) -> Result<Listing, ProbeError> {
+        let stream = self.docker.export_container(&self.id);
+        read_tar(stream, enough).await
+    }
+
+    /// Whether a path exists, symbolic links resolved by the engine as `docker cp` does.
+    pub async fn has_path(&self, path: &str) -> Result<bool, ProbeError> {
+        let options = DownloadFromContainerOptionsBuilder::new()
+            .path(path)
+            .build();
+        let mut stream = self.docker.download_from_container(&self.id, Some(options));
+        match stream.next().await {
+            Some(Err(BollardError::DockerResponseServerError {
+                status_code: 404, ..
+            })) => Ok(false),
+            Some(Err(error)) => Err(ProbeError::engine(format!("look for {path}"), error)),
+            Some(Ok(_)) | None => Ok(true),
+        }
+    }
+}
+
+/// Entries of a file system, and whether they are all of them.
+pub struct Listing {
+    pub entries: Vec<Entry>,
+    pub complete: bool,
+}
+
+async fn read_tar(
+    stream: impl Stream<Item = Result<Bytes, BollardError>> + Send + 'static,
+    enough: impl FnMut(&Entry) -> bool + Send + 'static,
+) -> Result<Listing, ProbeError> {
+    let stream = stream.map_err(std::io::Error::other).boxed();
+    // Reads the tar as it streams: an image can be gigabytes.
+    let reader = SyncIoBridge::new(StreamReader::new(stream));
+    let listed = tokio::task::spawn_blocking(move || list_tar(reader, enough)).await;
+    listed
+        .map_err(|e| ProbeError::unreadable("a container's export", e))?
+        .map_err(|e| ProbeError::unreadable("a container's export", e))
+}
+
+fn list_tar(
+    reader: impl std::io::Read,
+    mut enough: impl FnMut(&Entry) -> bool,
+) -> Result<Listing, String> {
+    let mut archive = tar::Archive::new(reader);
+    let mut entries = Vec::new();
+    for entry in archive.entries().map_err(|e| e.to_string())? {
+        let entry = entry.map_err(|e| e.to_string())?;
+        let header = entry.header();
+        let kind = match header.entry_type() {
+            tar::EntryType::Regular => Kind::File,
+            tar::EntryType::Directory => Kind::Directory,
+            tar::EntryType::Symlink => Kind::Symlink,
+            _ => Kind::Other,
+        };
+        let path = entry.path().map_err(|e| e.to_string())?;
+        let path = path.to_string_lossy();
+        let entry = Entry {
+            path: path
+                .trim_start_matches("./")
+                .trim_end_matches('/')
+                .to_owned(),
+            kind,
+            mode: header.mode().map_err(|e| e.to_string())?,
+        };
+        let stop = enough(&entry);
+        entries.push(entry);
+        if stop {
+            return Ok(Listing {
+                entries,
+                complete: false,
+            });
+        }
+    }
+    Ok(Listing {
+        entries,
+        complete: true,
+    })
+}

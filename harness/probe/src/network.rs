@@ -1,0 +1,189 @@
+//! A server in a container, reached over the network as its clients reach
+//! it: its port published by the engine, and a plain HTTP/1.0 request from
+//! this process, retried until the server answers or the deadline passes.
+
+use crate::cleanup::OnDrop;
+use crate::engine::Engine;
+use crate::error::ProbeError;
+use crate::run::{RunRequest, container_body, remove_on_drop, runtime_said};
+use std::collections::HashMap;
+use std::time::Duration;
+use testcontainers::bollard::models::PortBinding;
+use testcontainers::bollard::query_parameters::CreateContainerOptions;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::time::Instant;
+
+/// How often a server that does not answer yet is asked again.
+const RETRY_INTERVAL: Duration = Duration::from_millis(50);
+/// The most bytes of an answer that are read.
+const MAX_ANSWER_BYTES: u64 = 64 * 1024;
+
+/// A running server container, removed when dropped.
+pub struct Serving {
+    pub id: String,
+    /// Where this process reaches the published port.
+    pub address: String,
+    _removal: OnDrop,
+}
+
+/// An HTTP answer: its status code and body.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HttpAnswer {
+    pub status: u16,
+    pub body: String,
+}
+
+/// The host where the engine publishes ports, as testcontainers finds it:
+/// `TESTCONTAINERS_HOST_OVERRIDE` if set (an engine in a container of
+/// another engine publishes on its own address), else the host of a
+/// `tcp://` DOCKER_HOST, else this machine.
+pub fn published_host() -> String {
+    if let Ok(host) = std::env::var("TESTCONTAINERS_HOST_OVERRIDE")
+        && !host.is_empty()
+    {
+        return host;
+    }
+    let tcp_host = std::env::var("DOCKER_HOST").ok().and_then(|host| {
+        let rest = host.strip_prefix("tcp://")?;
+        rest.split(':').next().map(str::to_owned)
+    });
+    tcp_host.unwrap_or_else(|| "127.0.0.1".to_owned())
+}
+
+impl Engine {
+    /// Starts `request` (its image's own command, unless it gives arguments)
+    /// with `port`/tcp published on a free port of the engine's host.
+    pub async fn serve(&self, request: &RunRequest, port: u16) -> Result<Serving, ProbeError> {
+        let docker = self.docker();
+        let image = &request.image;
+        let mut body = container_body(self, request, &self.new_request(), false);
+        body.open_stdin = Some(false);
+        body.attach_stdin = Some(false);
+        body.stdin_once = Some(false);
+        let key = format!("{port}/tcp");
+        body.exposed_ports = Some(vec![key.clone()]);
+        if let Some(host) = body.host_config.as_mut() {
+            host.port_bindings = Some(HashMap::from([(
+                key.clone(),
+                Some(vec![PortBinding {
+                    host_ip: None,
+                    // Empty: the engine picks a free port.
+                    host_port: Some(String::new()),
+                }]),
+            )]));
+        }
+        let created = docker
+            .create_container(None::<CreateContainerOptions>, body)
+            .await
+            .map_err(|e| ProbeError::engine(format!("create a container of {image}"), e))?;
+        let removal = remove_on_drop(docker, &created.id);
+        if let Err(error) = docker.start_container(&created.id, None).await {
+            return Err(ProbeError::StartRefused {
+                image: image.clone(),
+                runtime_said: runtime_said(docker, &created.id).await,
+                engine_said: error.to_string(),
+            });
+        }
+        let inspected = docker
+            .inspect_container(&created.id, None)
+            .await
+            .map_err(|e| ProbeError::engine(format!("inspect a container of {image}"), e))?;
+        let host_port = inspected
+            .network_settings
+            .and_then(|settings| settings.ports)
+            .and_then(|ports| ports.get(&key).cloned().flatten())
+            .and_then(|bindings| bindings.into_iter().find_map(|binding| binding.host_port))
+            .ok_or_else(|| ProbeError::missing(format!("published port for {key} of {image}")))?;
+        Ok(Serving {
+            id: created.id,
+            address: format!("{}:{host_port}", published_host()),
+            _removal: removal,
+        })
+    }
+}
+
+/// `GET path` of a serving container over HTTP/1.0, retried until an
+/// answer comes or `deadline` passes: a server takes a moment to listen
+/// after its container starts. A server that exits fails at once, with its
+/// exit code and the first line it wrote.
+pub async fn http_get(
+    engine: &Engine,
+    serving: &Serving,
+    path: &str,
+    deadline: Duration,
+) -> Result<HttpAnswer, ProbeError> {
+    let until = Instant::now() + deadline;
+    let failed = |reason: String| ProbeError::Network {
+        address: serving.address.clone(),
+        reason,
+    };
+    loop {
+        let reason = match exchange_once(&serving.address, path).await {
+            Ok(answer) => return Ok(answer),
+            Err(reason) => reason,
+        };
+        if let Some(exit) = exited(engine, &serving.id).await {
+            return Err(failed(format!("{reason}: the server {exit}")));
+        }
+        if Instant::now() + RETRY_INTERVAL >= until {
+            return Err(failed(format!(
+                "{reason} (asked for {} s)",
+                deadline.as_secs()
+            )));
+        }
+        tokio::time::sleep(RETRY_INTERVAL).await;
+    }
+}
+
+/// How a container that is no longer running ended, in words; `None` while it runs.
+async fn exited(engine: &Engine, id: &str) -> Option<String> {
+    let inspected = engine.docker().inspect_container(id, None).await.ok()?;
+    let state = inspected.state?;
+    if state.running == Some(true) {
+        return None;
+    }
+    let said = runtime_said(engine.docker(), id).await;
+    Some(match said {
+        Some(said) => format!(
+            "exited {}, saying \"{said}\"",
+            state.exit_code.unwrap_or(-1)
+        ),
+        None => format!("exited {}", state.exit_code.unwrap_or(-1)),
+    })
+}
+
+async fn exchange_once(address: &str, path: &str) -> Result<HttpAnswer, String> {
+    let mut stream = TcpStream::connect(address)
+        .await
+        .map_err(|e| format!("cannot connect: {e}"))?;
+    let request = format!("GET {path} HTTP/1.0\r\nHost: {address}\r\nConnection: close\r\n\r\n");
+    stream
+        .write_all(request.as_bytes())
+        .await
+        .map_err(|e| format!("cannot send the request: {e}"))?;
+    let mut answer = Vec::new();
+    stream
+        .take(MAX_ANSWER_BYTES)
+        .read_to_end(&mut answer)
+        .await
+        .map_err(|e| format!("cannot read the answer: {e}"))?;
+    parse_answer(&String::from_utf8_lossy(&answer))
+}
+
+/// `HTTP/1.1 200 OK\r\n…\r\n\r\nBODY` to its status and body.
+fn parse_answer(answer: &str) -> Result<HttpAnswer, String> {
+    let (head, body) = answer
+        .split_once("\r\n\r\n")
+        .ok_or_else(|| format!("not an HTTP answer: {answer:?}"))?;
+    let status = head
+        .lines()
+        .next()
+        .and_then(|line| line.split_whitespace().nth(1))
+        .and_then(|code| code.parse().ok())
+        .ok_or_else(|| format!("no status in {:?}", head.lines().next().unwrap_or_default()))?;
+    Ok(HttpAnswer {
+        status,
+        body: body.to_owned(),
+    })
+}

@@ -1,0 +1,182 @@
+//! Resident containers: one per image and confinement, started on first use
+//! and kept for the whole run as the target of `docker exec` and `docker
+//! top`, at a tenth of the cost of a container per check.
+//!
+//! An image stays resident in one of two ways, which its row says:
+//! - its program waits on standard input (as calc does): this process holds
+//!   that stdin open, and when the process ends, however it ends, the
+//!   engine closes it, the program reads end of input and exits, and the
+//!   engine removes the container (AutoRemove);
+//! - its own command runs until stopped (a server): the run's end removes
+//!   it, or the reaper does.
+
+use crate::confinement::Confinement;
+use crate::engine::Engine;
+use crate::error::ProbeError;
+use crate::outcome::Outcome;
+use crate::run::{RunRequest, Writer, container_body, exchange};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use testcontainers::bollard::exec::{CreateExecOptions, StartExecOptions, StartExecResults};
+use testcontainers::bollard::query_parameters::{
+    AttachContainerOptionsBuilder, CreateContainerOptions,
+};
+
+/// How long a finished exec may take to report its exit code.
+const EXEC_EXIT_TIMEOUT: Duration = Duration::from_secs(5);
+const EXEC_EXIT_POLL: Duration = Duration::from_millis(10);
+
+/// How an image stays running while the run execs into it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Residence {
+    /// Its entrypoint waits on standard input, which is held open.
+    StdinHeldOpen,
+    /// Its default command runs until stopped.
+    OwnCommand,
+}
+
+/// A running container, and the stdin that keeps it running if it needs one.
+pub struct Resident {
+    pub id: String,
+    _stdin: Option<Mutex<Writer>>,
+}
+
+impl Engine {
+    /// The ID of the resident container of `image` under `confinement`,
+    /// started on the first call. What it execs is confined alike: runc
+    /// applies the container's flags and seccomp profile to every process
+    /// it starts in it.
+    pub async fn resident(
+        &self,
+        image: &str,
+        residence: Residence,
+        confinement: &Confinement,
+    ) -> Result<String, ProbeError> {
+        let key = format!("{image} {residence:?} {}", confinement.identity());
+        let started = self
+            .residents
+            .get(&key, || async {
+                match self.start_resident(image, residence, confinement).await {
+                    Ok(resident) => Ok(Arc::new(resident)),
+                    Err(error) => Err(Arc::new(error)),
+                }
+            })
+            .await;
+        started
+            .map(|resident| resident.id.clone())
+            .map_err(ProbeError::Earlier)
+    }
+
+    async fn start_resident(
+        &self,
+        image: &str,
+        residence: Residence,
+        confinement: &Confinement,
+    ) -> Result<Resident, ProbeError> {
+        let docker = self.docker();
+        let request = RunRequest::new(image, &[]).under(confinement);
+        let auto_remove = residence == Residence::StdinHeldOpen;
+        let mut body = container_body(self, &request, &self.new_request(), auto_remove);
+        if residence == Residence::OwnCommand {
+            body.open_stdin = Some(false);
+            body.attach_stdin = Some(false);
+            body.stdin_once = Some(false);
+        }
+        let created = docker
+            .create_container(None::<CreateContainerOptions>, body)
+            .await
+            .map_err(|e| {
+                ProbeError::engine(format!("create a resident container of {image}"), e)
+            })?;
+        let stdin = match residence {
+            Residence::OwnCommand => None,
+            Residence::StdinHeldOpen => {
+                let attach = AttachContainerOptionsBuilder::new()
+                    .stream(true)
+                    .stdin(true)
+                    .build();
+                match docker.attach_container(&created.id, Some(attach)).await {
+                    Ok(attached) => Some(Mutex::new(attached.input)),
+                    Err(error) => {
+                        self.remove_container(&created.id).await;
+                        return Err(ProbeError::engine(
+                            format!("attach to a resident container of {image}"),
+                            error,
+                        ));
+                    }
+                }
+            }
+        };
+        if let Err(error) = docker.start_container(&created.id, None).await {
+            self.remove_container(&created.id).await;
+            return Err(ProbeError::engine(
+                format!("start a resident container of {image}"),
+                error,
+            ));
+        }
+        Ok(Resident {
+            id: created.id,
+            _stdin: stdin,
+        })
+    }
+
+    /// `docker exec [-i] CONTAINER COMMAND...`, with `input` on stdin if given.
+    pub async fn exec(
+        &self,
+        container: &str,
+        command: &[String],
+        input: Option<&[u8]>,
+    ) -> Result<Outcome, ProbeError> {
+        let docker = self.docker();
+        let options = CreateExecOptions {
+            cmd: Some(command.to_vec()),
+            attach_stdin: Some(input.is_some()),
+            attach_stdout: Some(true),
+            attach_stderr: Some(true),
+            ..CreateExecOptions::default()
+        };
+        let doing = |what: &str| format!("{what} an exec of {}", command.join(" "));
+        let exec = docker
+            .create_exec(container, options)
+            .await
+            .map_err(|e| ProbeError::engine(doing("create"), e))?;
+        let started = docker
+            .start_exec(&exec.id, Some(StartExecOptions::default()))
+            .await
+            .map_err(|e| ProbeError::engine(doing("start"), e))?;
+        let (stdout, stderr) = match started {
+            StartExecResults::Attached {
+                output,
+                input: writer,
+            } => exchange(writer, output, input).await?,
+            StartExecResults::Detached => {
+                return Err(ProbeError::missing(format!(
+                    "output of {}",
+                    command.join(" ")
+                )));
+            }
+        };
+        let code = self.exec_exit_code(&exec.id).await?;
+        Ok(Outcome::from_streams(&stdout, &stderr, code))
+    }
+
+    /// The exit code of a finished exec; the engine may need a moment to record it.
+    async fn exec_exit_code(&self, exec_id: &str) -> Result<i64, ProbeError> {
+        let polls = EXEC_EXIT_TIMEOUT.as_millis() / EXEC_EXIT_POLL.as_millis();
+        for _ in 0..polls {
+            let inspected = self
+                .docker()
+                .inspect_exec(exec_id)
+                .await
+                .map_err(|e| ProbeError::engine("inspect an exec", e))?;
+            if let (false, Some(code)) = (inspected.running == Some(true), inspected.exit_code) {
+                return Ok(code);
+            }
+            tokio::time::sleep(EXEC_EXIT_POLL).await;
+        }
+        Err(ProbeError::StillRunning {
+            after: EXEC_EXIT_TIMEOUT,
+            left: Some("an exec that closed its output but reported no exit code".to_owned()),
+        })
+    }
+}

@@ -1,0 +1,291 @@
+//! Running an image: `docker run -i --rm [FLAGS] IMAGE [ARGS...]`, through
+//! the bollard client testcontainers re-exports, with what is given on
+//! stdin, and the container removed in every case: a normal exit, a start
+//! that fails, a deadline, a caller that gives up, a panic.
+
+use crate::cleanup::OnDrop;
+use crate::confinement::Confinement;
+use crate::engine::{Engine, REQUEST_LABEL, RequestLabel, remove_container};
+use crate::error::ProbeError;
+use crate::outcome::Outcome;
+use futures::{Stream, StreamExt};
+use std::pin::Pin;
+use std::time::Duration;
+use testcontainers::bollard::Docker;
+use testcontainers::bollard::container::LogOutput;
+use testcontainers::bollard::errors::Error as BollardError;
+use testcontainers::bollard::models::{ContainerCreateBody, HostConfig};
+use testcontainers::bollard::query_parameters::{
+    AttachContainerOptionsBuilder, CreateContainerOptions, LogsOptionsBuilder, WaitContainerOptions,
+};
+use tokio::io::{AsyncWrite, AsyncWriteExt};
+
+/// How often the removal of a request's containers is retried.
+const REMOVAL_POLL: Duration = Duration::from_millis(20);
+/// How long the engine may take to remove the container of a run that
+/// passed its deadline. One it cannot remove is a start wedged in the runtime.
+const REMOVAL_DEADLINE: Duration = Duration::from_secs(15);
+
+/// One run of an image, as `docker run` would be given it.
+#[derive(Clone, Debug, Default)]
+pub struct RunRequest {
+    /// A reference or an image ID.
+    pub image: String,
+    /// Replaces the image's entrypoint (`--entrypoint`).
+    pub entrypoint: Option<String>,
+    /// The arguments; empty keeps the image's CMD, as `docker run IMAGE` does.
+    pub args: Vec<String>,
+    /// Written to stdin, which is then closed; `None` closes it at once.
+    pub stdin: Option<Vec<u8>>,
+    pub confinement: Confinement,
+}
+
+impl RunRequest {
+    pub fn new(image: &str, args: &[&str]) -> Self {
+        RunRequest {
+            image: image.to_owned(),
+            args: args.iter().map(|&arg| arg.to_owned()).collect(),
+            ..RunRequest::default()
+        }
+    }
+
+    pub fn with_entrypoint(mut self, entrypoint: &str) -> Self {
+        self.entrypoint = Some(entrypoint.to_owned());
+        self
+    }
+
+    pub fn with_stdin(mut self, input: impl Into<Vec<u8>>) -> Self {
+        self.stdin = Some(input.into());
+        self
+    }
+
+    pub fn under(mut self, confinement: &Confinement) -> Self {
+        self.confinement = confinement.clone();
+        self
+    }
+
+    /// The command line, for messages.
+    pub fn describe(&self) -> String {
+        let mut words = Vec::new();
+        if let Some(entrypoint) = &self.entrypoint {
+            words.push(entrypoint.clone());
+        }
+        words.extend(self.args.iter().cloned());
+        let flags = self.confinement.describe();
+        match (words.is_empty(), flags.is_empty()) {
+            (true, true) => "its default command".to_owned(),
+            (true, false) => format!("its default command under {flags}"),
+            (false, true) => words.join(" "),
+            (false, false) => format!("{} under {flags}", words.join(" ")),
+        }
+    }
+}
+
+/// The container body of a run: stdin attached by this process, and the run's labels.
+pub(crate) fn container_body(
+    engine: &Engine,
+    request: &RunRequest,
+    label: &RequestLabel,
+    auto_remove: bool,
+) -> ContainerCreateBody {
+    let mut host = HostConfig {
+        auto_remove: Some(auto_remove),
+        ..HostConfig::default()
+    };
+    request.confinement.apply(&mut host);
+    let mut labels = engine.labels();
+    labels.insert(REQUEST_LABEL.to_owned(), label.0.clone());
+    ContainerCreateBody {
+        image: Some(request.image.clone()),
+        entrypoint: request
+            .entrypoint
+            .clone()
+            .map(|entrypoint| vec![entrypoint]),
+        // None keeps the image's CMD, as `docker run IMAGE` does.
+        cmd: (!request.args.is_empty()).then(|| request.args.clone()),
+        labels: Some(labels),
+        open_stdin: Some(true),
+        attach_stdin: Some(true),
+        // The container's stdin closes when the attached client disconnects.
+        stdin_once: Some(true),
+        host_config: Some(host),
+        ..ContainerCreateBody::default()
+    }
+}
+
+impl Engine {
+    /// Runs the request to its exit and returns its output.
+    pub async fn run(&self, request: &RunRequest) -> Result<Outcome, ProbeError> {
+        self.run_as(request, &self.new_request()).await
+    }
+
+    /// [`Engine::run`] within `deadline`: a run still going then is ended,
+    /// and its container removed, or reported as wedged if it cannot be.
+    pub async fn run_within(
+        &self,
+        request: &RunRequest,
+        deadline: Duration,
+    ) -> Result<Outcome, ProbeError> {
+        let label = self.new_request();
+        match tokio::time::timeout(deadline, self.run_as(request, &label)).await {
+            Ok(outcome) => outcome,
+            Err(_) => Err(ProbeError::StillRunning {
+                after: deadline,
+                left: self.end_request(&label, REMOVAL_DEADLINE).await.err(),
+            }),
+        }
+    }
+
+    /// [`Engine::run`], its container labelled as `label`, so that a caller can
+    /// find it whatever became of the run.
+    pub async fn run_as(
+        &self,
+        request: &RunRequest,
+        label: &RequestLabel,
+    ) -> Result<Outcome, ProbeError> {
+        let docker = self.docker();
+        let image = &request.image;
+        let created = docker
+            .create_container(
+                None::<CreateContainerOptions>,
+                container_body(self, request, label, false),
+            )
+            .await
+            .map_err(|e| ProbeError::engine(format!("create a container of {image}"), e))?;
+        let _removal = remove_on_drop(docker, &created.id);
+        let attach = AttachContainerOptionsBuilder::new()
+            .stream(true)
+            .stdin(true)
+            .stdout(true)
+            .stderr(true)
+            .build();
+        let attached = docker
+            .attach_container(&created.id, Some(attach))
+            .await
+            .map_err(|e| ProbeError::engine(format!("attach to {image}"), e))?;
+        if let Err(error) = docker.start_container(&created.id, None).await {
+            return Err(ProbeError::StartRefused {
+                image: image.clone(),
+                runtime_said: runtime_said(docker, &created.id).await,
+                engine_said: error.to_string(),
+            });
+        }
+        let input = request.stdin.clone().unwrap_or_default();
+        let (stdout, stderr) = exchange(attached.input, attached.output, Some(&input)).await?;
+        let mut waiting = docker.wait_container(&created.id, None::<WaitContainerOptions>);
+        let code = match waiting.next().await {
+            Some(Ok(exit)) => exit.status_code,
+            // bollard reports a non-zero exit as an error that carries the code.
+            Some(Err(BollardError::DockerContainerWaitError { code, .. })) => code,
+            Some(Err(error)) => {
+                return Err(ProbeError::engine(format!("wait for {image}"), error));
+            }
+            None => return Err(ProbeError::missing(format!("exit status of {image}"))),
+        };
+        Ok(Outcome::from_streams(&stdout, &stderr, code))
+    }
+
+    /// Removes the containers of a request, and makes sure they are gone
+    /// within `deadline`: `Err` names what the engine could not remove, a
+    /// start wedged where the engine's API cannot end it.
+    pub async fn end_request(
+        &self,
+        label: &RequestLabel,
+        deadline: Duration,
+    ) -> Result<(), String> {
+        let removal = async {
+            loop {
+                let ids = self
+                    .containers_labelled(REQUEST_LABEL, &label.0)
+                    .await
+                    .map_err(|problem| problem.to_string())?;
+                if ids.is_empty() {
+                    return Ok::<(), String>(());
+                }
+                for id in &ids {
+                    self.remove_container(id).await;
+                }
+                tokio::time::sleep(REMOVAL_POLL).await;
+            }
+        };
+        match tokio::time::timeout(deadline, removal).await {
+            Ok(result) => result,
+            Err(_) => Err(format!(
+                "the engine could not remove its container ({REQUEST_LABEL}={}) within {} s: a \
+                 start wedged in the runtime, which only a kill on the engine's host ends",
+                label.0,
+                deadline.as_secs()
+            )),
+        }
+    }
+}
+
+/// Removes a container when dropped, panics and abandoned futures included.
+pub fn remove_on_drop(docker: &Docker, id: &str) -> OnDrop {
+    let (docker, id) = (docker.clone(), id.to_owned());
+    OnDrop::new(async move { remove_container(&docker, &id).await })
+}
+
+/// The first line of what a container whose start failed wrote: the
+/// runtime's own error (runc's init writes it to the container's stderr),
+/// where Docker's answer may name only a consequence, such as "bind-mount
+/// /proc/N/ns/net … no such file". A crash's stack trace follows its first
+/// line, and is only counted.
+pub async fn runtime_said(docker: &Docker, id: &str) -> Option<String> {
+    let options = LogsOptionsBuilder::new().stdout(true).stderr(true).build();
+    let chunks: Vec<_> = docker.logs(id, Some(options)).collect().await;
+    let text: String = chunks
+        .into_iter()
+        .filter_map(Result::ok)
+        .map(|chunk| String::from_utf8_lossy(&chunk.into_bytes()).into_owned())
+        .collect();
+    let mut lines = text.trim().lines();
+    let first = lines.next()?;
+    Some(match lines.count() {
+        0 => first.to_owned(),
+        more => format!("{first} (and {more} more lines)"),
+    })
+}
+
+pub type Writer = Pin<Box<dyn AsyncWrite + Send>>;
+type Frames = Pin<Box<dyn Stream<Item = Result<LogOutput, BollardError>> + Send>>;
+
+/// Writes `input` if any and closes the write side (end of input for the
+/// program), then collects stdout and stderr until the stream ends.
+pub async fn exchange(
+    mut writer: Writer,
+    mut output: Frames,
+    input: Option<&[u8]>,
+) -> Result<(Vec<u8>, Vec<u8>), ProbeError> {
+    let input = input.map(<[u8]>::to_vec);
+    let write = async move {
+        match input {
+            Some(input) => {
+                writer.write_all(&input).await?;
+                writer.shutdown().await
+            }
+            None => Ok(()),
+        }
+    };
+    let read = async move {
+        let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
+        while let Some(frame) = output.next().await {
+            match frame.map_err(|e| ProbeError::engine("read a container's output", e))? {
+                LogOutput::StdOut { message } => stdout.extend_from_slice(&message),
+                LogOutput::StdErr { message } => stderr.extend_from_slice(&message),
+                _ => {}
+            }
+        }
+        Ok::<_, ProbeError>((stdout, stderr))
+    };
+    let (written, read) = tokio::join!(write, read);
+    // A program that exits without reading all its input closes the pipe:
+    // what it printed, and its exit code, still say what happened.
+    let output = read?;
+    if let Err(error) = written
+        && error.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        return Err(ProbeError::unreadable("the run's stdin", error));
+    }
+    Ok(output)
+}

@@ -10,6 +10,10 @@ use std::time::Duration;
 
 /// How long a server may take to answer its first request.
 pub const SERVER_DEADLINE: Duration = Duration::from_secs(10);
+/// How long a server's container may take to start, besides the deadline to answer.
+const SERVER_START: Duration = Duration::from_secs(10);
+/// How long the engine may take to remove a server whose start hung.
+const REMOVAL_DEADLINE: Duration = Duration::from_secs(15);
 /// How long a command run may take; one slower has hung.
 pub const COMMAND_DEADLINE: Duration = Duration::from_secs(60);
 
@@ -37,7 +41,8 @@ pub async fn run_command(
 }
 
 /// The server started under `confinement`, asked for its path until it
-/// answers or `deadline` passes; it is removed afterwards.
+/// answers or `deadline` passes; it is removed afterwards, and so is a
+/// container whose start is still going at the deadline.
 pub async fn ask_server(
     engine: &Engine,
     image: &str,
@@ -46,8 +51,18 @@ pub async fn ask_server(
     deadline: Duration,
 ) -> Result<HttpAnswer, ProbeError> {
     let request = RunRequest::new(image, &[]).under(confinement);
-    let serving = engine.serve(&request, run.port).await?;
-    http_get(engine, &serving, &run.path, deadline).await
+    let label = engine.new_request();
+    let asked = async {
+        let serving = engine.serve_as(&request, run.port, &label).await?;
+        http_get(engine, &serving, &run.path, deadline).await
+    };
+    match tokio::time::timeout(deadline + SERVER_START, asked).await {
+        Ok(answer) => answer,
+        Err(_) => Err(ProbeError::StillRunning {
+            after: deadline + SERVER_START,
+            left: engine.end_request(&label, REMOVAL_DEADLINE).await.err(),
+        }),
+    }
 }
 
 /// The smoke run under `confinement`.

@@ -11,6 +11,9 @@ use crate::error::ProbeError;
 use std::fs::{File, OpenOptions};
 use std::io::{ErrorKind, Read, Seek, SeekFrom};
 use std::os::unix::fs::OpenOptionsExt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 const KMSG: &str = "/dev/kmsg";
 const RATE_LIMIT_BURST: &str = "/proc/sys/kernel/printk_ratelimit_burst";
@@ -20,6 +23,8 @@ const LIFTED_BURST: &str = "1000000";
 const MAX_RECORD: usize = 8192;
 /// `O_NONBLOCK`: a read with no new record returns at once.
 const O_NONBLOCK: i32 = 0o4000;
+/// What a read of /dev/kmsg fails with when records it had not read yet were overwritten.
+const EPIPE: i32 = 32;
 
 /// The `arch=` values of audit records (`AUDIT_ARCH_*`).
 const AUDIT_ARCH_X86_64: u32 = 0xc000_003e;
@@ -36,14 +41,21 @@ pub struct SeccompRecord {
     pub call: String,
 }
 
-/// New records of the kernel's log.
+/// The seccomp records the kernel logs from now on, read as they come by a
+/// thread of their own: a busy program logs tens of thousands of calls,
+/// more than the kernel's ring buffer holds, so reading only at the end
+/// would lose the first ones (the runtime's, and the program's start).
 pub struct KernelLog {
-    file: File,
+    stop: Arc<AtomicBool>,
+    reader: std::thread::JoinHandle<Result<Vec<SeccompRecord>, ProbeError>>,
 }
 
+/// How long the reader waits when the log has nothing new.
+const IDLE_POLL: Duration = Duration::from_millis(5);
+
 impl KernelLog {
-    /// Opens the log at its end: only records written afterwards are read.
-    pub fn open_at_end() -> Result<KernelLog, ProbeError> {
+    /// Starts reading at the log's end: only records written afterwards count.
+    pub fn start() -> Result<KernelLog, ProbeError> {
         let unreadable = |error: std::io::Error| {
             ProbeError::unreadable(
                 "the kernel's log (/dev/kmsg)",
@@ -56,32 +68,53 @@ impl KernelLog {
             .open(KMSG)
             .map_err(unreadable)?;
         file.seek(SeekFrom::End(0)).map_err(unreadable)?;
-        Ok(KernelLog { file })
+        let stop = Arc::new(AtomicBool::new(false));
+        let stopped = Arc::clone(&stop);
+        let reader = std::thread::spawn(move || read_until(file, &stopped));
+        Ok(KernelLog { stop, reader })
     }
 
-    /// The seccomp records written since the last read.
-    pub fn seccomp_records(&mut self) -> Result<Vec<SeccompRecord>, ProbeError> {
-        let mut records = Vec::new();
-        let mut buffer = vec![0; MAX_RECORD];
-        loop {
-            match self.file.read(&mut buffer) {
-                Ok(0) => break,
-                Ok(length) => {
-                    let line = String::from_utf8_lossy(&buffer[..length]);
-                    records.extend(parse_record(&line));
-                }
-                Err(error) if error.kind() == ErrorKind::WouldBlock => break,
-                // The reader fell behind and records were overwritten: go on.
-                Err(error) if error.raw_os_error() == Some(32) => continue,
-                Err(error) => {
+    /// Stops reading and returns every seccomp record read, with how many
+    /// the kernel overwrote before they could be read.
+    pub fn finish(self) -> Result<Vec<SeccompRecord>, ProbeError> {
+        self.stop.store(true, Ordering::Relaxed);
+        self.reader
+            .join()
+            .map_err(|_| ProbeError::unreadable("the kernel's log", "its reader panicked"))?
+    }
+}
+
+/// Reads records until `stop` is set and nothing new is left.
+fn read_until(mut file: File, stop: &AtomicBool) -> Result<Vec<SeccompRecord>, ProbeError> {
+    let mut records = Vec::new();
+    let mut buffer = vec![0; MAX_RECORD];
+    loop {
+        match file.read(&mut buffer) {
+            Ok(length) if length > 0 => {
+                let line = String::from_utf8_lossy(&buffer[..length]);
+                if line.contains("kauditd_printk_skb") && line.contains("suppressed") {
                     return Err(ProbeError::unreadable(
                         "the kernel's log (/dev/kmsg)",
-                        error,
+                        format!("the kernel dropped records: {}", line.trim()),
                     ));
                 }
+                records.extend(parse_record(&line));
             }
+            Err(error) if error.raw_os_error() == Some(EPIPE) => {
+                return Err(ProbeError::unreadable(
+                    "the kernel's log (/dev/kmsg)",
+                    "records were overwritten before they could be read",
+                ));
+            }
+            Err(error) if error.kind() != ErrorKind::WouldBlock => {
+                return Err(ProbeError::unreadable(
+                    "the kernel's log (/dev/kmsg)",
+                    error,
+                ));
+            }
+            _ if stop.load(Ordering::Relaxed) => return Ok(records),
+            _ => std::thread::sleep(IDLE_POLL),
         }
-        Ok(records)
     }
 }
 

@@ -1,9 +1,14 @@
 //! An image's bytes counted from its layers, the same way on every image
-//! store: the unpacked bytes are the sizes of the files (and symbolic links)
-//! the layers hold,
-//! which is what the classic store reports as an image's size; the stored
-//! bytes are the layers as the store keeps them, compressed where it keeps
-//! them compressed, which is what a push sends and a pull transfers.
+//! store: the unpacked bytes are the sizes of the regular files and the
+//! target lengths of the symbolic links the layers hold; the stored bytes
+//! are the layers as the store keeps them, compressed where it keeps them
+//! compressed, which is what a push sends and a pull transfers.
+//!
+//! The classic store reports, per layer, either the regular files alone (a
+//! layer applied from a tar stream: BuildKit's, and pulled ones) or the
+//! unpacked bytes as counted here (a layer the classic builder committed
+//! from a directory, measured as moby's `directory.Size` does). Both are
+//! kept, so that a check can tell which a store's figure is.
 //!
 //! The containerd store reports the stored bytes as the image's size, so
 //! there the unpacked bytes are counted here, from `docker save`'s archive.
@@ -21,8 +26,11 @@ use tokio_util::io::{StreamReader, SyncIoBridge};
 /// Each layer of an image, oldest first.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LayerBytes {
-    /// The sizes of the files it holds.
+    /// The sizes of the regular files it holds, and the lengths of its
+    /// symbolic links' targets.
     pub unpacked: u64,
+    /// The lengths of its symbolic links' targets alone.
+    pub symlinks: u64,
     /// Its blob as the store keeps it.
     pub stored: u64,
 }
@@ -75,8 +83,16 @@ pub fn count_archive(reader: impl Read) -> Result<Vec<LayerBytes>, String> {
             manifest = Some(serde_json::from_str(&text).map_err(|e| e.to_string())?);
             continue;
         }
-        if let Some(unpacked) = unpacked_bytes_of_layer(&mut entry)? {
-            blobs.insert(path, LayerBytes { unpacked, stored });
+        if let Some((regular, symlinks)) = unpacked_bytes_of_layer(&mut entry)? {
+            let unpacked = regular + symlinks;
+            blobs.insert(
+                path,
+                LayerBytes {
+                    unpacked,
+                    symlinks,
+                    stored,
+                },
+            );
         }
     }
     let manifest = manifest.ok_or("the archive has no manifest.json")?;
@@ -95,9 +111,10 @@ pub fn count_archive(reader: impl Read) -> Result<Vec<LayerBytes>, String> {
         .collect()
 }
 
-/// The sizes of the files in a layer blob, plain or gzip-compressed; `None`
-/// for a blob that is not a layer (a config or a manifest).
-fn unpacked_bytes_of_layer(blob: &mut impl Read) -> Result<Option<u64>, String> {
+/// The regular files' sizes and the symbolic links' target lengths in a
+/// layer blob, plain or gzip-compressed; `None` for a blob that is not a
+/// layer (a config or a manifest).
+fn unpacked_bytes_of_layer(blob: &mut impl Read) -> Result<Option<(u64, u64)>, String> {
     let mut prefix = Vec::with_capacity(SNIFFED);
     blob.by_ref()
         .take(SNIFFED as u64)
@@ -113,23 +130,26 @@ fn unpacked_bytes_of_layer(blob: &mut impl Read) -> Result<Option<u64>, String> 
     Ok(None)
 }
 
-/// A layer's bytes as the classic store counts them (moby's
-/// `directory.Size` of the unpacked layer): every regular file's size, and
-/// every symbolic link's target's length; a hard link is its file, once.
-fn sum_tar(reader: impl Read) -> Result<u64, String> {
-    let mut total = 0;
+/// A layer's regular files' sizes and symbolic links' target lengths; a
+/// hard link is its file, once.
+fn sum_tar(reader: impl Read) -> Result<(u64, u64), String> {
+    let (mut regular, mut symlinks) = (0, 0);
     for entry in tar::Archive::new(reader)
         .entries()
         .map_err(|e| e.to_string())?
     {
         let entry = entry.map_err(|e| e.to_string())?;
-        total += match entry.header().entry_type() {
-            tar::EntryType::Regular => entry.header().size().map_err(|e| e.to_string())?,
-            tar::EntryType::Symlink => entry
-                .link_name_bytes()
-                .map_or(0, |target| target.len() as u64),
-            _ => 0,
-        };
+        match entry.header().entry_type() {
+            tar::EntryType::Regular => {
+                regular += entry.header().size().map_err(|e| e.to_string())?
+            }
+            tar::EntryType::Symlink => {
+                symlinks += entry
+                    .link_name_bytes()
+                    .map_or(0, |target| target.len() as u64);
+            }
+            _ => {}
+        }
     }
-    Ok(total)
+    Ok((regular, symlinks))
 }

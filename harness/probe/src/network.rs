@@ -3,7 +3,7 @@
 //! this process, retried until the server answers or the deadline passes.
 
 use crate::cleanup::OnDrop;
-use crate::engine::Engine;
+use crate::engine::{Engine, RequestLabel};
 use crate::error::ProbeError;
 use crate::run::{RunRequest, container_body, remove_on_drop, runtime_said};
 use std::collections::HashMap;
@@ -55,9 +55,19 @@ impl Engine {
     /// Starts `request` (its image's own command, unless it gives arguments)
     /// with `port`/tcp published on a free port of the engine's host.
     pub async fn serve(&self, request: &RunRequest, port: u16) -> Result<Serving, ProbeError> {
+        self.serve_as(request, port, &self.new_request()).await
+    }
+
+    /// [`Engine::serve`], its container labelled as `label`.
+    pub async fn serve_as(
+        &self,
+        request: &RunRequest,
+        port: u16,
+        label: &RequestLabel,
+    ) -> Result<Serving, ProbeError> {
         let docker = self.docker();
         let image = &request.image;
-        let mut body = container_body(self, request, &self.new_request(), false);
+        let mut body = container_body(self, request, label, false);
         body.open_stdin = Some(false);
         body.attach_stdin = Some(false);
         body.stdin_once = Some(false);

@@ -11,7 +11,7 @@
 //!
 //! Reading the kernel's log needs root.
 
-use super::profile::{Profile, RUNTIMES, is_runtime_release};
+use super::profile::{EXIT_CALL, Profile, RUNTIMES, is_runtime_release};
 use crate::entry::serve_as_reaper_if_asked;
 use crate::failure::Failure;
 use crate::properties::hardening::hardened_confinement;
@@ -21,17 +21,20 @@ use crate::subject::Subject;
 use crate::suite::Suite;
 use futures::StreamExt;
 use image_probe::audit::{KernelLog, RateLimitLifted};
+use image_probe::progress::say;
 use image_probe::{Architecture, Confinement};
 use serde_json::{Value, json};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
 /// Runs of each deciding run under the logging profile, unless told.
 pub const DEFAULT_RUNS: usize = 5;
-/// Tries without a call before it is dropped as unneeded.
+/// Rounds of runs without a call, at most.
 const ATTEMPTS: usize = 3;
+/// Rounds that must fail for the call to be kept.
+const FAILURES_TO_KEEP: usize = 2;
 /// How long one run may take.
 const RUN_DEADLINE: Duration = Duration::from_secs(10);
 /// Time for the kernel to print the last records of a run.
@@ -45,6 +48,14 @@ const RUNS_AT_ONCE: usize = 4;
 /// make every other call look needed. So it is allowed throughout, and
 /// proposed as kept on this evidence.
 pub const SIGNAL_RETURN: &str = "rt_sigreturn";
+
+/// The call every process ends with. A server ends only when stopped, which
+/// no smoke run waits for, so its runs never show it; but without it a
+/// runtime init that fails cannot exit, and spins inside the engine's start
+/// call. So where no run makes it, it is allowed throughout too, and
+/// proposed as kept on that evidence.
+const EXIT_EVIDENCE: &str = "the call every process ends with: a server's smoke run never \
+    makes it, but a runtime init that fails needs it to exit, and spins without it";
 const SIGNAL_RETURN_EVIDENCE: &str = "returning from a signal handler: needed whenever a signal \
     arrives, as when Go's scheduler preempts runc's init at random moments; refused, the start crashes";
 
@@ -60,6 +71,8 @@ pub struct Derived {
     pub runtime: BTreeSet<String>,
     /// Calls seen but not needed: every run passed without each.
     pub dropped: BTreeSet<String>,
+    /// Calls allowed throughout without a run to decide them, each with why.
+    pub kept: BTreeMap<String, String>,
 }
 
 /// `image-claims derive-seccomp`: derives the row's allowlist and writes it
@@ -88,7 +101,13 @@ pub fn derive_command(
     if check {
         return check_against_claim(&row, &derived);
     }
-    let text = format!("{:#}\n", proposed_profile(&derived));
+    let mut derived = derived;
+    let mut proposed = proposed_profile(&derived);
+    if let Some(existing) = out.filter(|path| path.exists()) {
+        let existing = Profile::load(existing)?;
+        merge_other_runtimes(&mut proposed, &existing, &mut derived)?;
+    }
+    let text = format!("{proposed:#}\n");
     match out {
         Some(path) => std::fs::write(path, text)
             .map_err(|error| format!("cannot write {}: {error}", path.display())),
@@ -112,7 +131,11 @@ pub async fn derive(suite: &Suite, row: &Arc<Row>, runs: usize) -> Result<Derive
     let (program, runtime) = observe_calls(suite, &subject, &deciding, runs).await?;
     let mut seen: BTreeSet<String> = program.union(&runtime).cloned().collect();
     seen.remove(SIGNAL_RETURN);
-    let needed = prune(suite, &subject, &deciding, &seen).await?;
+    let mut kept = BTreeMap::from([(SIGNAL_RETURN.to_owned(), SIGNAL_RETURN_EVIDENCE.to_owned())]);
+    if !seen.contains(EXIT_CALL) {
+        kept.insert(EXIT_CALL.to_owned(), EXIT_EVIDENCE.to_owned());
+    }
+    let needed = prune(suite, &subject, &deciding, &seen, &kept).await?;
     Ok(Derived {
         row: row.name.clone(),
         architecture: subject.facts.architecture.clone(),
@@ -124,6 +147,7 @@ pub async fn derive(suite: &Suite, row: &Arc<Row>, runs: usize) -> Result<Derive
             .cloned()
             .collect(),
         dropped: seen.difference(&needed).cloned().collect(),
+        kept,
     })
 }
 
@@ -166,7 +190,7 @@ async fn observe_calls(
     });
     let probe = |error| Failure::probe(subject, error);
     let _lifted = RateLimitLifted::lift().map_err(probe)?;
-    let mut log = KernelLog::open_at_end().map_err(probe)?;
+    let log = KernelLog::start().map_err(probe)?;
     for _ in 0..runs {
         for smoke in deciding {
             let flags = confinement(&subject.row, smoke, &logging);
@@ -186,7 +210,7 @@ async fn observe_calls(
         }
     }
     tokio::time::sleep(LOG_SETTLE).await;
-    let records = log.seccomp_records().map_err(probe)?;
+    let records = log.finish().map_err(probe)?;
     if records.is_empty() {
         return Err(Failure::row(
             subject,
@@ -210,15 +234,16 @@ async fn observe_calls(
     Ok((program, runtime))
 }
 
-/// The calls of `seen` that some deciding run fails without.
+/// The calls of `seen` the deciding runs cannot do without.
 async fn prune(
     suite: &Suite,
     subject: &Subject,
     deciding: &[Smoke],
     seen: &BTreeSet<String>,
+    kept: &BTreeMap<String, String>,
 ) -> Result<BTreeSet<String>, Failure> {
     let mut allowed = seen.clone();
-    allowed.insert(SIGNAL_RETURN.to_owned());
+    allowed.extend(kept.keys().cloned());
     let allowing = allowlist(&allowed);
     let whole = Profile {
         path: "derived".into(),
@@ -243,37 +268,89 @@ async fn prune(
             ));
         }
     }
+    let whole = &whole;
     let needed = futures::stream::iter(seen.iter())
-        .map(|call| {
-            let whole = &whole;
-            async move {
-                for _ in 0..ATTEMPTS {
-                    for smoke in deciding {
-                        let exit = match smoke {
-                            Smoke::Command(run) => run.exit_code,
-                            Smoke::Http(_) => 0,
-                        };
-                        let flags = confinement(&subject.row, smoke, &whole.refusing(call, exit));
-                        let observed = observe(
-                            suite.engine(),
-                            subject.image(),
-                            smoke,
-                            &flags,
-                            RUN_DEADLINE / 2,
-                        )
-                        .await;
-                        if !matches!(&observed, Ok(observed) if passes(smoke, observed)) {
-                            return Some(call.clone());
-                        }
-                    }
-                }
-                None
-            }
+        .map(|call| async move {
+            let needed = is_needed(suite, subject, deciding, whole, call).await;
+            needed.then(|| call.clone())
         })
         .buffer_unordered(RUNS_AT_ONCE)
         .collect::<Vec<_>>()
         .await;
-    Ok(needed.into_iter().flatten().collect())
+    let needed: BTreeSet<String> = needed.into_iter().flatten().collect();
+    // A call that each run passes without may still be needed when another
+    // is gone: runc 1.3 reopens a handle with openat2, or without it with
+    // fcntl, so each alone is unneeded and both together are not. So the
+    // rest are taken away one at a time, each for good if the runs still
+    // pass: every call left is then needed beside all the others.
+    let mut allowed: BTreeSet<String> = seen.iter().chain(kept.keys()).cloned().collect();
+    for call in seen.difference(&needed) {
+        let without = Profile {
+            path: "derived".into(),
+            json: allowlist(&allowed),
+        };
+        if !is_needed(suite, subject, deciding, &without, call).await {
+            allowed.remove(call);
+        }
+    }
+    Ok(allowed.intersection(seen).cloned().collect())
+}
+
+/// Whether the deciding runs fail without `call`: a round is every run
+/// until one fails; the call is needed when [`FAILURES_TO_KEEP`] of at most
+/// [`ATTEMPTS`] rounds fail, so that one run failing for another reason (a
+/// slow engine, a signal at the wrong moment) does not keep a call no run
+/// needs.
+async fn is_needed(
+    suite: &Suite,
+    subject: &Subject,
+    deciding: &[Smoke],
+    whole: &Profile,
+    call: &str,
+) -> bool {
+    let (mut failed, mut passed) = (0, 0);
+    while failed < FAILURES_TO_KEEP && passed <= ATTEMPTS - FAILURES_TO_KEEP {
+        match failing_run(suite, subject, deciding, whole, call).await {
+            Some(evidence) => {
+                failed += 1;
+                if failed == FAILURES_TO_KEEP {
+                    say(&format!("needed: {call}: without it, {evidence}"));
+                }
+            }
+            None => passed += 1,
+        }
+    }
+    failed == FAILURES_TO_KEEP
+}
+
+/// The first deciding run that fails without `call`, in words.
+async fn failing_run(
+    suite: &Suite,
+    subject: &Subject,
+    deciding: &[Smoke],
+    whole: &Profile,
+    call: &str,
+) -> Option<String> {
+    for smoke in deciding {
+        let exit = match smoke {
+            Smoke::Command(run) => run.exit_code,
+            Smoke::Http(_) => 0,
+        };
+        let flags = confinement(&subject.row, smoke, &whole.refusing(call, exit));
+        let observed = observe(suite.engine(), subject.image(), smoke, &flags, RUN_DEADLINE).await;
+        match &observed {
+            Ok(observed) if passes(smoke, observed) => continue,
+            Ok(observed) => {
+                return Some(format!(
+                    "{}: {}",
+                    smoke.describe(),
+                    crate::smoke::describe(observed)
+                ));
+            }
+            Err(error) => return Some(format!("{}: {error}", smoke.describe())),
+        }
+    }
+    None
 }
 
 /// A profile allowing `calls`, refusing everything else with EPERM.
@@ -304,19 +381,22 @@ pub fn proposed_profile(derived: &Derived) -> Value {
         "includes": { "arches": arches },
         "neededBy": [derived.row],
     })];
-    let signal_return_for = if derived.runtime.is_empty() {
+    // Kept on evidence, for the runtime where one was seen after the filter.
+    let kept_for = if derived.runtime.is_empty() {
         &derived.row
     } else {
         &derived.runtime_release
     };
-    entries.push(json!({
-        "comment": format!("{signal_return_for}: {SIGNAL_RETURN}"),
-        "names": [SIGNAL_RETURN],
-        "action": "SCMP_ACT_ALLOW",
-        "includes": { "arches": arches },
-        "neededBy": [signal_return_for],
-        "keptOnEvidence": SIGNAL_RETURN_EVIDENCE,
-    }));
+    for (call, evidence) in &derived.kept {
+        entries.push(json!({
+            "comment": format!("{kept_for}: {call}"),
+            "names": [call],
+            "action": "SCMP_ACT_ALLOW",
+            "includes": { "arches": arches },
+            "neededBy": [kept_for],
+            "keptOnEvidence": evidence,
+        }));
+    }
     if !derived.runtime.is_empty() {
         entries.push(json!({
             "comment": format!(
@@ -345,6 +425,92 @@ pub fn proposed_profile(derived: &Derived) -> Value {
         ],
         "syscalls": entries
     })
+}
+
+/// Merges a profile derived before, on another runtime release, into this
+/// derivation, so that deriving on each engine in turn builds one profile
+/// for all of them. Entries this derivation does not speak for are kept:
+/// other architectures', and those claimed only for other releases. The
+/// program is the same on every engine, so a call the program was seen to
+/// need on one engine and not on the other is the runtime's: moved to
+/// this release's entry, or to the other releases'.
+fn merge_other_runtimes(
+    proposed: &mut Value,
+    existing: &Profile,
+    derived: &mut Derived,
+) -> Result<(), String> {
+    let this_arch = |entry: &Value| {
+        entry["includes"]["arches"]
+            .as_array()
+            .is_none_or(|arches| arches.iter().any(|a| a == derived.architecture.as_str()))
+    };
+    let needed_by = |entry: &Value| -> Vec<String> {
+        entry["neededBy"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|who| who.as_str().map(str::to_owned))
+            .collect()
+    };
+    let entries: Vec<Value> = existing.json["syscalls"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let mut kept = Vec::new();
+    let mut other_releases = BTreeSet::new();
+    let mut program_before = BTreeSet::new();
+    for entry in entries {
+        let who = needed_by(&entry);
+        let only_other_runtimes = !who.is_empty()
+            && who
+                .iter()
+                .all(|who| is_runtime_release(who) && *who != derived.runtime_release);
+        if !this_arch(&entry) {
+            kept.push(entry);
+        } else if only_other_runtimes {
+            other_releases.extend(who);
+            kept.push(entry);
+        } else if who.iter().any(|who| !is_runtime_release(who))
+            && entry["keptOnEvidence"].is_null()
+        {
+            program_before.extend(
+                entry["names"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|n| n.as_str().map(str::to_owned)),
+            );
+        }
+    }
+    if !program_before.is_empty() {
+        let only_now: Vec<String> = derived
+            .program
+            .difference(&program_before)
+            .cloned()
+            .collect();
+        let only_before: Vec<String> = program_before
+            .difference(&derived.program)
+            .cloned()
+            .collect();
+        for call in only_now {
+            derived.program.remove(&call);
+            derived.runtime.insert(call);
+        }
+        if !only_before.is_empty() && !other_releases.is_empty() {
+            kept.push(json!({
+                "comment": format!("{}: calls its init needs that {} does not", other_releases.iter().cloned().collect::<Vec<_>>().join(" and "), derived.runtime_release),
+                "names": only_before,
+                "action": "SCMP_ACT_ALLOW",
+                "includes": { "arches": [derived.architecture.as_str()] },
+                "neededBy": other_releases.iter().collect::<Vec<_>>(),
+            }));
+        }
+    }
+    *proposed = proposed_profile(derived);
+    if let Some(entries) = proposed["syscalls"].as_array_mut() {
+        entries.extend(kept);
+    }
+    Ok(())
 }
 
 /// Compares the derived allowlist with the row's profile, for the program

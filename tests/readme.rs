@@ -9,7 +9,7 @@ fn read(path: &str) -> String {
     std::fs::read_to_string(&full).unwrap_or_else(|error| panic!("cannot read {path}: {error}"))
 }
 
-/// Each ```rust block, with the last `tests/….rs` path named before it.
+/// Each ```rust block, with the last path of a `.rs` file named before it.
 fn rust_blocks(readme: &str) -> Vec<(String, String)> {
     let mut blocks = Vec::new();
     let mut named = String::new();
@@ -18,7 +18,7 @@ fn rust_blocks(readme: &str) -> Vec<(String, String)> {
         let before = &rest[..start];
         if let Some(path) = before
             .split(['`', ' ', '(', ')', '\n'])
-            .rfind(|word| word.starts_with("tests/") && word.ends_with(".rs"))
+            .rfind(|word| word.contains('/') && word.ends_with(".rs"))
         {
             named = path.to_owned();
         }

@@ -306,6 +306,10 @@ pub struct Hardened {
     pub pids_limit: i64,
     #[serde(default = "default_memory_mib")]
     pub memory_mib: i64,
+    /// Directories mounted as small writable tmpfs on the read-only root,
+    /// such as `/tmp` for a program that writes a scratch file.
+    #[serde(default)]
+    pub tmpfs: Vec<String>,
 }
 
 /// The hardened run's limits, unless a row gives its own.
@@ -326,6 +330,7 @@ impl Default for Hardened {
             network: false,
             pids_limit: DEFAULT_PIDS_LIMIT,
             memory_mib: DEFAULT_MEMORY_MIB,
+            tmpfs: Vec::new(),
         }
     }
 }

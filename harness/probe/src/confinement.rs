@@ -5,12 +5,18 @@
 
 use testcontainers::bollard::models::HostConfig;
 
+/// A scratch directory's mount: writable, nothing on it runs, 1 MiB at most.
+const TMPFS_OPTIONS: &str = "rw,noexec,nosuid,size=1m";
+
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Confinement {
     /// `--read-only --cap-drop ALL --security-opt no-new-privileges`.
     pub locked_down: bool,
     /// `--network none`.
     pub no_network: bool,
+    /// `--tmpfs PATH:rw,noexec,nosuid,size=1m` for each path: a writable
+    /// scratch directory in memory on a read-only root.
+    pub tmpfs: Vec<String>,
     /// `--pids-limit`, counting threads as the kernel does.
     pub pids_limit: Option<i64>,
     /// `--memory` and `--memory-swap` alike: no swap on top of it.
@@ -26,6 +32,7 @@ impl Confinement {
     pub const NONE: Confinement = Confinement {
         locked_down: false,
         no_network: false,
+        tmpfs: Vec::new(),
         pids_limit: None,
         memory_bytes: None,
         nano_cpus: None,
@@ -69,6 +76,14 @@ impl Confinement {
         if self.no_network {
             host.network_mode = Some("none".to_owned());
         }
+        if !self.tmpfs.is_empty() {
+            host.tmpfs = Some(
+                self.tmpfs
+                    .iter()
+                    .map(|path| (path.clone(), TMPFS_OPTIONS.to_owned()))
+                    .collect(),
+            );
+        }
         let mut security = Vec::new();
         if self.locked_down {
             security.push("no-new-privileges".to_owned());
@@ -102,6 +117,9 @@ impl Confinement {
         }
         if self.no_network {
             flags.push("--network none".to_owned());
+        }
+        for path in &self.tmpfs {
+            flags.push(format!("--tmpfs {path}:{TMPFS_OPTIONS}"));
         }
         if let Some(pids) = self.pids_limit {
             flags.push(format!("--pids-limit {pids}"));

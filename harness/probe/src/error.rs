@@ -48,6 +48,12 @@ pub enum ProbeError {
     Missing { what: String },
     /// A network exchange with a container failed.
     Network { address: String, reason: String },
+    /// A resident container is no longer running: its program exited
+    /// instead of waiting, so nothing can be exec'd into it or listed.
+    NotRunning {
+        exit_code: Option<i64>,
+        said: Option<String>,
+    },
     /// The same failure as an earlier attempt at the same work, which is
     /// done once per run (such as starting a resident container).
     Earlier(Arc<ProbeError>),
@@ -122,6 +128,23 @@ impl fmt::Display for ProbeError {
                 write!(f, "no exchange with {address}: {reason}")
             }
             ProbeError::Earlier(error) => write!(f, "{error}"),
+            ProbeError::NotRunning { exit_code, said } => {
+                write!(
+                    f,
+                    "its resident container is not running: its program exited (code {})",
+                    exit_code.map_or_else(|| "unknown".to_owned(), |code| code.to_string())
+                )?;
+                if let Some(said) = said {
+                    write!(f, ", saying \"{said}\"")?;
+                }
+                write!(
+                    f,
+                    ". A resident must stay running: its program waits on standard input \
+                     (residence = \"stdin\") or runs until stopped (residence = \"own-command\"); \
+                     an image whose program does neither cannot be checked for its user or an \
+                     exec'd shell"
+                )
+            }
         }
     }
 }

@@ -120,6 +120,23 @@ impl Engine {
         })
     }
 
+    /// Fails with [`ProbeError::NotRunning`] unless `container` runs.
+    pub async fn ensure_running(&self, container: &str) -> Result<(), ProbeError> {
+        let inspected = self
+            .docker()
+            .inspect_container(container, None)
+            .await
+            .map_err(|e| ProbeError::engine("inspect a resident container", e))?;
+        let state = inspected.state.unwrap_or_default();
+        if state.running == Some(true) {
+            return Ok(());
+        }
+        Err(ProbeError::NotRunning {
+            exit_code: state.exit_code,
+            said: crate::run::runtime_said(self.docker(), container).await,
+        })
+    }
+
     /// `docker exec [-i] CONTAINER COMMAND...`, with `input` on stdin if given.
     pub async fn exec(
         &self,

@@ -42,6 +42,7 @@ pub fn confinement_of(claim: &Hardened, memory_mib: Option<i64>) -> Confinement 
         memory_bytes: Some(memory_mib.unwrap_or(claim.memory_mib) * MIB),
         nano_cpus: None,
         seccomp_profile: None,
+        tmpfs: claim.tmpfs.clone(),
     }
 }
 

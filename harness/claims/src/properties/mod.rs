@@ -100,7 +100,7 @@ pub const ROW_PROPERTIES: &[RowProperty] = &[
 
 /// Every suite property.
 pub const SUITE_PROPERTIES: &[SuiteProperty] = &[
-    suite_property!(hygiene::a_failing_trial_leaves_no_container_behind),
+    suite_property!(hygiene::an_abandoned_trial_leaves_no_container_behind),
     suite_property!(hygiene::a_container_whose_start_fails_is_removed),
     suite_property!(size::layers_counted_give_the_classic_stores_own_size),
     suite_property!(seccomp::a_start_the_profile_refuses_is_reported_in_the_runtimes_words),

@@ -55,6 +55,11 @@ pub async fn no_shell_runs_in_the_container(suite: &Suite, row: &Arc<Row>) -> Ve
         .await
         .ok()
         .map(|outcome| outcome.code);
+    // An exec fails in a container that is not running, shell or none: no proof.
+    engine
+        .ensure_running(&container)
+        .await
+        .map_err(|error| Failure::probe(&subject, error))?;
     let evidence = match code {
         Some(0) => vec!["exit code 0".to_owned()],
         _ => vec![],

@@ -23,6 +23,13 @@ pub async fn process_runs_as_the_claimed_user(suite: &Suite, row: &Arc<Row>) -> 
         .process_users(&container)
         .await
         .map_err(|error| Failure::probe(&subject, error))?;
+    if processes.is_empty() {
+        // No process: the container ended between the checks; say why.
+        engine
+            .ensure_running(&container)
+            .await
+            .map_err(|error| Failure::probe(&subject, error))?;
+    }
     let observed: Vec<String> = processes
         .iter()
         .map(|process| format!("{}:{}", process.uid, process.gid))

@@ -351,6 +351,19 @@ pub struct SeccompClaim {
 }
 
 impl Row {
+    /// The runs that decide whether a seccomp profile's call is needed: the
+    /// smoke run, then the further runs of its seccomp claim.
+    pub fn deciding_runs(&self) -> Vec<Smoke> {
+        let further = self
+            .claims
+            .seccomp
+            .iter()
+            .flat_map(|claim| claim.runs.iter());
+        std::iter::once(self.smoke.clone())
+            .chain(further.cloned().map(Smoke::Command))
+            .collect()
+    }
+
     /// The environment variable that gives this row's image by reference,
     /// which is then checked instead of building it.
     pub fn reference_variable(&self) -> String {

@@ -83,6 +83,20 @@ pub async fn observe(
     }
 }
 
+/// The row's smoke run under `confinement`, within its kind's deadline.
+pub async fn observe_smoke(
+    engine: &Engine,
+    image: &str,
+    smoke: &Smoke,
+    confinement: &Confinement,
+) -> Result<Observed, ProbeError> {
+    let deadline = match smoke {
+        Smoke::Command(_) => COMMAND_DEADLINE,
+        Smoke::Http(_) => SERVER_DEADLINE,
+    };
+    observe(engine, image, smoke, confinement, deadline).await
+}
+
 /// The expected outcome of a command run.
 pub fn expected_outcome(run: &CommandRun) -> Outcome {
     Outcome::from_streams(run.stdout.as_bytes(), b"", run.exit_code)

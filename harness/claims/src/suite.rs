@@ -169,6 +169,15 @@ impl Suite {
         row.layer_bytes = Some(subject.facts.layer_bytes.clone());
     }
 
+    /// The resident container of a subject, unconfined, as its row says it stays running.
+    pub async fn resident(&self, subject: &Subject) -> Result<String, Failure> {
+        let residence = subject.row.residence.probe();
+        self.engine
+            .resident(subject.image(), residence, &image_probe::Confinement::NONE)
+            .await
+            .map_err(|error| Failure::probe(subject, error))
+    }
+
     /// The image's file system, exported once per run and reading. A
     /// negative control is read only until `enough` says it has seen what
     /// refutes its claims: a control can be gigabytes.

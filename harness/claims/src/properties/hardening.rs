@@ -9,8 +9,8 @@
 
 use super::Verdict;
 use crate::failure::Failure;
-use crate::row::{Hardened, Row, Smoke};
-use crate::smoke::{COMMAND_DEADLINE, SERVER_DEADLINE, observe, verdict};
+use crate::row::{Hardened, Row};
+use crate::smoke::{observe_smoke, verdict};
 use crate::subject::Subject;
 use crate::suite::Suite;
 use crate::verdict::{Mismatch, Problem, plain, text};
@@ -46,28 +46,15 @@ pub fn confinement_of(claim: &Hardened, memory_mib: Option<i64>) -> Confinement 
     }
 }
 
-pub fn deadline_of(smoke: &Smoke) -> std::time::Duration {
-    match smoke {
-        Smoke::Command(_) => COMMAND_DEADLINE,
-        Smoke::Http(_) => SERVER_DEADLINE,
-    }
-}
-
 pub async fn smoke_run_works_under_the_hardened_flags(suite: &Suite, row: &Arc<Row>) -> Verdict {
     let subject = suite.subject(row).await?;
     let confinement = hardened_confinement(row);
     if row.negative_control {
         return prove_the_flags_bite(suite, &subject, &confinement).await;
     }
-    let observed = observe(
-        suite.engine(),
-        subject.image(),
-        &row.smoke,
-        &confinement,
-        deadline_of(&row.smoke),
-    )
-    .await
-    .map_err(|error| Failure::probe(&subject, error))?;
+    let observed = observe_smoke(suite.engine(), subject.image(), &row.smoke, &confinement)
+        .await
+        .map_err(|error| Failure::probe(&subject, error))?;
     let what = format!("{} under {}", row.smoke.describe(), confinement.describe());
     verdict(&subject.label, &what, &row.smoke, &observed).map_err(Failure::Refuted)
 }

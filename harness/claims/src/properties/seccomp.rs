@@ -13,11 +13,11 @@
 //! the report says so instead.
 
 use super::Verdict;
-use super::hardening::{CONTROL_SHELL, deadline_of, hardened_confinement};
+use super::hardening::{CONTROL_SHELL, hardened_confinement};
 use crate::failure::Failure;
 use crate::row::{Row, Smoke};
 use crate::seccomp::profile::{Claimed, EXIT_CALL, Profile, is_runtime_release};
-use crate::smoke::{Observed, describe, observe, passes, verdict};
+use crate::smoke::{Observed, describe, observe, observe_smoke, passes, verdict};
 use crate::subject::Subject;
 use crate::suite::Suite;
 use futures::StreamExt;
@@ -94,15 +94,9 @@ pub async fn smoke_run_works_under_the_seccomp_profile(suite: &Suite, row: &Arc<
     if row.negative_control {
         return prove_the_profile_bites(suite, &subject, &profile, &confinement).await;
     }
-    let observed = observe(
-        suite.engine(),
-        subject.image(),
-        &row.smoke,
-        &confinement,
-        deadline_of(&row.smoke),
-    )
-    .await
-    .map_err(|error| Failure::probe(&subject, error))?;
+    let observed = observe_smoke(suite.engine(), subject.image(), &row.smoke, &confinement)
+        .await
+        .map_err(|error| Failure::probe(&subject, error))?;
     let what = format!(
         "{} under {} and {}",
         row.smoke.describe(),
@@ -198,13 +192,8 @@ impl Deciding {
 }
 
 fn deciding_runs(row: &Row) -> Vec<Deciding> {
-    let further = row
-        .claims
-        .seccomp
-        .iter()
-        .flat_map(|claim| claim.runs.iter());
-    std::iter::once(row.smoke.clone())
-        .chain(further.cloned().map(Smoke::Command))
+    row.deciding_runs()
+        .into_iter()
         .map(|smoke| Deciding { smoke })
         .collect()
 }

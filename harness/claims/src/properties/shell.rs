@@ -6,7 +6,6 @@ use crate::failure::Failure;
 use crate::row::Row;
 use crate::subject::Subject;
 use crate::suite::Suite;
-use image_probe::Confinement;
 use std::sync::Arc;
 
 async fn shell_paths_present(
@@ -44,10 +43,7 @@ pub async fn image_has_no_shell_file(suite: &Suite, row: &Arc<Row>) -> Verdict {
 pub async fn no_shell_runs_in_the_container(suite: &Suite, row: &Arc<Row>) -> Verdict {
     let subject = suite.subject(row).await?;
     let engine = suite.engine();
-    let container = engine
-        .resident(subject.image(), row.residence.probe(), &Confinement::NONE)
-        .await
-        .map_err(|error| Failure::probe(&subject, error))?;
+    let container = suite.resident(&subject).await?;
     let command: Vec<String> = SHELL_EXEC.iter().map(|word| (*word).to_owned()).collect();
     // `None` when the engine cannot even start it, as in an image with no shell.
     let code = engine

@@ -6,7 +6,6 @@ use crate::checks::user::runs_as;
 use crate::failure::Failure;
 use crate::row::Row;
 use crate::suite::Suite;
-use image_probe::Confinement;
 use std::sync::Arc;
 
 pub async fn process_runs_as_the_claimed_user(suite: &Suite, row: &Arc<Row>) -> Verdict {
@@ -15,10 +14,7 @@ pub async fn process_runs_as_the_claimed_user(suite: &Suite, row: &Arc<Row>) -> 
     };
     let subject = suite.subject(row).await?;
     let engine = suite.engine();
-    let container = engine
-        .resident(subject.image(), row.residence.probe(), &Confinement::NONE)
-        .await
-        .map_err(|error| Failure::probe(&subject, error))?;
+    let container = suite.resident(&subject).await?;
     let processes = engine
         .process_users(&container)
         .await

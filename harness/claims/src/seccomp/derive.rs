@@ -75,6 +75,14 @@ pub struct Derived {
     pub kept: BTreeMap<String, String>,
 }
 
+impl Derived {
+    /// The calls seen and dropped, in words: `a, b`, or `none`.
+    pub fn dropped_calls(&self) -> String {
+        let calls: Vec<&String> = self.dropped.iter().collect();
+        listed(&calls)
+    }
+}
+
 /// `image-claims derive-seccomp`: derives the row's allowlist and writes it
 /// to `out`, or stdout; with `check`, compares it with the row's profile
 /// instead, and fails where they differ.
@@ -127,7 +135,7 @@ pub async fn derive(suite: &Suite, row: &Arc<Row>, runs: usize) -> Result<Derive
             "it runs here under emulation, where the kernel would see qemu's calls",
         ));
     }
-    let deciding = deciding_runs(row);
+    let deciding = row.deciding_runs();
     let (program, runtime) = observe_calls(suite, &subject, &deciding, runs).await?;
     let mut seen: BTreeSet<String> = program.union(&runtime).cloned().collect();
     seen.remove(SIGNAL_RETURN);
@@ -151,18 +159,6 @@ pub async fn derive(suite: &Suite, row: &Arc<Row>, runs: usize) -> Result<Derive
     })
 }
 
-/// The smoke run and the row's further seccomp runs.
-fn deciding_runs(row: &Row) -> Vec<Smoke> {
-    let further = row
-        .claims
-        .seccomp
-        .iter()
-        .flat_map(|claim| claim.runs.iter());
-    std::iter::once(row.smoke.clone())
-        .chain(further.cloned().map(Smoke::Command))
-        .collect()
-}
-
 /// The hardened flags (so that the runtime loads the filter where it will
 /// in use), a run's memory, and `profile`.
 fn confinement(row: &Row, smoke: &Smoke, profile: &Value) -> Confinement {
@@ -182,10 +178,7 @@ async fn observe_calls(
 ) -> Result<(BTreeSet<String>, BTreeSet<String>), Failure> {
     let logging = json!({
         "defaultAction": "SCMP_ACT_LOG",
-        "archMap": [
-            { "architecture": "SCMP_ARCH_X86_64", "subArchitectures": [] },
-            { "architecture": "SCMP_ARCH_AARCH64", "subArchitectures": [] }
-        ],
+        "archMap": arch_map(),
         "syscalls": []
     });
     let probe = |error| Failure::probe(subject, error);
@@ -359,13 +352,24 @@ fn allowlist(calls: &BTreeSet<String>) -> Value {
         "names": calls.iter().collect::<Vec<_>>(),
         "action": "SCMP_ACT_ALLOW",
     })];
+    refusing_all_but(entries)
+}
+
+/// The architectures a derived profile applies to: the two images are built for.
+fn arch_map() -> Value {
+    json!([
+        { "architecture": "SCMP_ARCH_X86_64", "subArchitectures": [] },
+        { "architecture": "SCMP_ARCH_AARCH64", "subArchitectures": [] }
+    ])
+}
+
+/// A profile that refuses every call with EPERM but those `entries` allow,
+/// on both architectures.
+fn refusing_all_but(entries: Vec<Value>) -> Value {
     json!({
         "defaultAction": "SCMP_ACT_ERRNO",
         "defaultErrnoRet": 1,
-        "archMap": [
-            { "architecture": "SCMP_ARCH_X86_64", "subArchitectures": [] },
-            { "architecture": "SCMP_ARCH_AARCH64", "subArchitectures": [] }
-        ],
+        "archMap": arch_map(),
         "syscalls": entries
     })
 }
@@ -409,22 +413,13 @@ pub fn proposed_profile(derived: &Derived) -> Value {
             "neededBy": [derived.runtime_release],
         }));
     }
-    json!({
-        "comment": format!(
-            "Derived for the row {} on {} ({}); seen but not needed, so refused: {}.",
-            derived.row,
-            derived.runtime_release,
-            derived.architecture,
-            if derived.dropped.is_empty() { "none".to_owned() } else { derived.dropped.iter().cloned().collect::<Vec<_>>().join(", ") }
-        ),
-        "defaultAction": "SCMP_ACT_ERRNO",
-        "defaultErrnoRet": 1,
-        "archMap": [
-            { "architecture": "SCMP_ARCH_X86_64", "subArchitectures": [] },
-            { "architecture": "SCMP_ARCH_AARCH64", "subArchitectures": [] }
-        ],
-        "syscalls": entries
-    })
+    let dropped = derived.dropped_calls();
+    let mut profile = refusing_all_but(entries);
+    profile["comment"] = json!(format!(
+        "Derived for the row {} on {} ({}); seen but not needed, so refused: {dropped}.",
+        derived.row, derived.runtime_release, derived.architecture
+    ));
+    profile
 }
 
 /// Merges a profile derived before, on another runtime release, into this
@@ -556,12 +551,7 @@ fn check_against_claim(row: &Row, derived: &Derived) -> Result<(), String> {
         derived.architecture,
         derived.program.len(),
         derived.runtime.len(),
-        derived
-            .dropped
-            .iter()
-            .cloned()
-            .collect::<Vec<_>>()
-            .join(", ")
+        derived.dropped_calls()
     );
     if missing.is_empty() && extra.is_empty() {
         println!(

@@ -1,7 +1,7 @@
 //! Why a trial failed, as a typed value with a message a person reads once:
 //! it names the image first, then what was expected and what was observed.
 
-use crate::verdict::Mismatch;
+use crate::verdict::{Evidence, Mismatch};
 use image_probe::ProbeError;
 use std::fmt;
 
@@ -16,7 +16,7 @@ pub enum Failure {
     /// what was observed to refute the claim.
     WrongReason {
         image: String,
-        evidence: Vec<String>,
+        evidence: Evidence,
         message: String,
     },
     /// The observation could not be made.
@@ -57,8 +57,7 @@ impl fmt::Display for Failure {
             } => write!(
                 f,
                 "{image} is a negative control: the check failed, but not for the reason \
-                 observed ({}). Its message:\n{message}",
-                evidence.join(", ")
+                 observed ({evidence}). Its message:\n{message}"
             ),
             Failure::Probe { image, error } => write!(f, "{image}: {error}"),
             Failure::Row { image, problem } => write!(f, "{image}: {problem}"),

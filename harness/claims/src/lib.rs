@@ -11,13 +11,14 @@
 //! - [`entry`] and [`suite`]: the entry points and the fixture a run shares;
 //! - [`properties`]: one trial per property and row;
 //! - [`subject`], [`smoke`], [`seccomp`]: a row's image made ready and run;
-//! - [`checks`], [`verdict`]: pure functions from observations to verdicts;
+//! - [`checks`], [`verdict`], [`judge`]: pure functions from observations to verdicts, and the verdicts judged by the row;
 //! - [`row`], [`rows_file`]: what a row says;
 //! - `image_probe`: the engine, for any image by reference.
 
 pub mod checks;
 pub mod entry;
 pub mod failure;
+pub mod judge;
 pub mod properties;
 pub mod report;
 pub mod row;

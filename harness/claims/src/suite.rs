@@ -9,7 +9,6 @@ use crate::failure::Failure;
 use crate::report::Report;
 use crate::row::Row;
 use crate::subject::{Subject, build_row, make_ready};
-use crate::verdict::Mismatch;
 use image_probe::filesystem::Listing;
 use image_probe::once::OncePerKey;
 use image_probe::{Engine, ProbeError};
@@ -299,39 +298,6 @@ impl Suite {
         let top_layer = top_layer(&facts.layer_digests)
             .ok_or_else(|| Failure::row(&label, "the image has no layer"))?;
         Ok(Rebuilt { label, top_layer })
-    }
-
-    /// Judges a verdict by the row: an image must pass; a negative control
-    /// must fail, with a message that names the image and every fact in
-    /// `evidence`, each something observed that refutes the claim.
-    pub fn judge(
-        &self,
-        subject: &Subject,
-        check: &str,
-        verdict: Result<(), Mismatch>,
-        evidence: &[String],
-    ) -> Result<(), Failure> {
-        match (verdict, subject.row.negative_control) {
-            (Ok(()), false) => Ok(()),
-            (Err(mismatch), false) => Err(Failure::Refuted(mismatch)),
-            (Ok(()), true) => Err(Failure::ControlPassed {
-                image: subject.label.clone(),
-                check: check.to_owned(),
-            }),
-            (Err(mismatch), true) => {
-                let message = mismatch.to_string();
-                let all_named = evidence.iter().all(|fact| message.contains(fact.as_str()));
-                if message.starts_with(&subject.label) && all_named && !evidence.is_empty() {
-                    Ok(())
-                } else {
-                    Err(Failure::WrongReason {
-                        image: subject.label.clone(),
-                        evidence: evidence.to_vec(),
-                        message,
-                    })
-                }
-            }
-        }
     }
 
     /// Ends the run: removes what is left of its containers, and writes the

@@ -162,6 +162,37 @@ fn write_labelled(f: &mut fmt::Formatter<'_>, label: &str, value: &Shown) -> fmt
     }
 }
 
+/// What was observed that refutes a claim: the facts a negative control's
+/// failure must name (the root user, a shell's path, a setuid file).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Evidence(Vec<String>);
+
+impl Evidence {
+    pub fn of<T: fmt::Display>(facts: impl IntoIterator<Item = T>) -> Self {
+        Evidence(facts.into_iter().map(|fact| fact.to_string()).collect())
+    }
+
+    /// For a check whose control proves nothing more than failing.
+    pub fn none() -> Self {
+        Evidence::default()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Whether `message` names every fact.
+    pub fn all_named_in(&self, message: &str) -> bool {
+        self.0.iter().all(|fact| message.contains(fact.as_str()))
+    }
+}
+
+impl fmt::Display for Evidence {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0.join(", "))
+    }
+}
+
 /// A list as a message shows it: `a, b, c`, or `none`.
 pub fn listed<T: fmt::Display>(items: &[T]) -> Shown {
     if items.is_empty() {

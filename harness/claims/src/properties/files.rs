@@ -4,9 +4,11 @@
 use super::Verdict;
 use crate::checks::files::{holds_only, is_setuid_file, no_setuid, refutes_holds_only};
 use crate::checks::layers::layer_count;
+use crate::judge::judge;
 use crate::row::Row;
 use crate::subject::Subject;
 use crate::suite::Suite;
+use crate::verdict::Evidence;
 use image_probe::filesystem::{Entry, Kind, Listing};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -43,12 +45,9 @@ async fn listing(
 }
 
 /// The path of the first entry that refutes a claim, as evidence.
-fn first_path(listing: &Listing, refutes: impl Fn(&Entry) -> bool) -> Vec<String> {
+fn first_path(listing: &Listing, refutes: impl Fn(&Entry) -> bool) -> Evidence {
     let found = listing.entries.iter().find(|entry| refutes(entry));
-    found
-        .map(|entry| format!("/{}", entry.path))
-        .into_iter()
-        .collect()
+    Evidence::of(found.map(|entry| format!("/{}", entry.path)))
 }
 
 pub async fn image_holds_only_its_files(suite: &Suite, row: &Arc<Row>) -> Verdict {
@@ -56,7 +55,7 @@ pub async fn image_holds_only_its_files(suite: &Suite, row: &Arc<Row>) -> Verdic
     let subject = suite.subject(row).await?;
     let listing = listing(suite, &subject).await?;
     let evidence = first_path(&listing, |entry| refutes_holds_only(&allowed, entry));
-    suite.judge(
+    judge(
         &subject,
         "the files check",
         holds_only(&subject.label, &allowed, &listing),
@@ -70,8 +69,8 @@ pub async fn image_has_its_claimed_layers(suite: &Suite, row: &Arc<Row>) -> Verd
     };
     let subject = suite.subject(row).await?;
     let layers = &subject.facts.layer_digests;
-    let evidence = vec![format!("{} layers", layers.len())];
-    suite.judge(
+    let evidence = Evidence::of([format!("{} layers", layers.len())]);
+    judge(
         &subject,
         "the layers check",
         layer_count(&subject.label, claimed, layers),
@@ -83,7 +82,7 @@ pub async fn image_has_no_setuid_file(suite: &Suite, row: &Arc<Row>) -> Verdict 
     let subject = suite.subject(row).await?;
     let listing = listing(suite, &subject).await?;
     let evidence = first_path(&listing, is_setuid_file);
-    suite.judge(
+    judge(
         &subject,
         "the setuid check",
         no_setuid(&subject.label, &listing),

@@ -12,8 +12,10 @@
 use super::Verdict;
 use crate::checks::layers::same_top_layer;
 use crate::failure::Failure;
+use crate::judge::judge;
 use crate::row::Row;
 use crate::suite::{Suite, top_layer};
+use crate::verdict::Evidence;
 use std::sync::Arc;
 
 pub async fn rebuild_gives_the_same_top_layer(suite: &Suite, row: &Arc<Row>) -> Verdict {
@@ -31,11 +33,11 @@ pub async fn rebuild_gives_the_same_top_layer(suite: &Suite, row: &Arc<Row>) -> 
             let other_layer = top_layer(&other.facts.layer_digests)
                 .ok_or_else(|| Failure::row(&other, "the image has no layer"))?;
             let verdict = same_top_layer((&tested.label, &layer), (&other.label, &other_layer));
-            suite.judge(
+            judge(
                 &tested,
                 "the reproducibility check",
                 verdict,
-                &[other_layer],
+                &Evidence::of([other_layer]),
             )?;
         }
         return Ok(());
@@ -45,5 +47,10 @@ pub async fn rebuild_gives_the_same_top_layer(suite: &Suite, row: &Arc<Row>) -> 
         (&tested.label, &layer),
         (&rebuilt.label, &rebuilt.top_layer),
     );
-    suite.judge(&tested, "the reproducibility check", verdict, &[])
+    judge(
+        &tested,
+        "the reproducibility check",
+        verdict,
+        &Evidence::none(),
+    )
 }

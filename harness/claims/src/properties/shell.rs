@@ -3,9 +3,11 @@
 use super::Verdict;
 use crate::checks::shell::{SHELL_EXEC, SHELL_PATHS, no_shell};
 use crate::failure::Failure;
+use crate::judge::judge;
 use crate::row::Row;
 use crate::subject::Subject;
 use crate::suite::Suite;
+use crate::verdict::Evidence;
 use std::sync::Arc;
 
 async fn shell_paths_present(
@@ -31,8 +33,8 @@ pub async fn image_has_no_shell_file(suite: &Suite, row: &Arc<Row>) -> Verdict {
     let subject = suite.subject(row).await?;
     let present = shell_paths_present(suite, &subject).await?;
     suite.report().row(&row.name).shell = Some(!present.is_empty());
-    let evidence: Vec<String> = present.iter().map(|path| (*path).to_owned()).collect();
-    suite.judge(
+    let evidence = Evidence::of(&present);
+    judge(
         &subject,
         "the shell-file check",
         no_shell(&subject.label, &present, None),
@@ -57,10 +59,10 @@ pub async fn no_shell_runs_in_the_container(suite: &Suite, row: &Arc<Row>) -> Ve
         .await
         .map_err(|error| Failure::probe(&subject, error))?;
     let evidence = match code {
-        Some(0) => vec!["exit code 0".to_owned()],
-        _ => vec![],
+        Some(0) => Evidence::of(["exit code 0"]),
+        _ => Evidence::none(),
     };
-    suite.judge(
+    judge(
         &subject,
         "the shell exec check",
         no_shell(&subject.label, &[], code),

@@ -3,9 +3,11 @@
 use super::Verdict;
 use crate::checks::size::{Bound, within};
 use crate::failure::Failure;
+use crate::judge::judge;
 use crate::row::Row;
 use crate::suite::Suite;
 use crate::units::thousands;
+use crate::verdict::Evidence;
 use image_probe::{Architecture, ImageStore};
 use std::sync::Arc;
 
@@ -51,11 +53,11 @@ pub async fn image_is_within_its_size_budget(suite: &Suite, row: &Arc<Row>) -> V
         .into_iter()
         .collect::<Result<Vec<()>, _>>()
         .map(|_| ());
-    suite.judge(
+    judge(
         &subject,
         "the size check",
         verdict,
-        &[thousands(facts.bytes)],
+        &Evidence::of([thousands(facts.bytes)]),
     )
 }
 

@@ -4,8 +4,10 @@
 use super::Verdict;
 use crate::checks::user::runs_as;
 use crate::failure::Failure;
+use crate::judge::judge;
 use crate::row::Row;
 use crate::suite::Suite;
+use crate::verdict::Evidence;
 use std::sync::Arc;
 
 pub async fn process_runs_as_the_claimed_user(suite: &Suite, row: &Arc<Row>) -> Verdict {
@@ -31,10 +33,10 @@ pub async fn process_runs_as_the_claimed_user(suite: &Suite, row: &Arc<Row>) -> 
         .map(|process| format!("{}:{}", process.uid, process.gid))
         .collect();
     suite.report().row(&row.name).user = Some(observed.join(", "));
-    suite.judge(
+    judge(
         &subject,
         "the user check",
         runs_as(&subject.label, claimed, &processes),
-        &observed,
+        &Evidence::of(&observed),
     )
 }

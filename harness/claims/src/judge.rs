@@ -57,6 +57,7 @@ mod tests {
                 stdout: String::new(),
                 exit_code: 0,
                 memory_mib: None,
+                decides: vec![],
             }),
             claims: Default::default(),
             negative_control,

@@ -103,6 +103,10 @@ pub struct CommandRun {
     /// `--memory` for this run, where the hardened run's is too little.
     #[serde(default)]
     pub memory_mib: Option<i64>,
+    /// For a seccomp claim's further run: the calls it is there to show
+    /// needed, which the minimality proof tries it first for.
+    #[serde(default)]
+    pub decides: Vec<String>,
 }
 
 /// What a run is given on standard input.

@@ -5,7 +5,9 @@
 use crate::cleanup::OnDrop;
 use crate::engine::{Engine, RequestLabel};
 use crate::error::ProbeError;
-use crate::run::{RunRequest, container_body, remove_on_drop, runtime_said};
+use crate::run::{
+    RunRequest, container_body, remove_on_drop, runtime_said, runtime_said_after_failure,
+};
 use std::collections::HashMap;
 use std::time::Duration;
 use testcontainers::bollard::models::PortBinding;
@@ -91,7 +93,7 @@ impl Engine {
         if let Err(error) = docker.start_container(&created.id, None).await {
             return Err(ProbeError::StartRefused {
                 image: image.clone(),
-                runtime_said: runtime_said(docker, &created.id).await,
+                runtime_said: runtime_said_after_failure(docker, &created.id).await,
                 engine_said: error.to_string(),
             });
         }

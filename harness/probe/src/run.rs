@@ -166,7 +166,7 @@ impl Engine {
         if let Err(error) = docker.start_container(&created.id, None).await {
             return Err(ProbeError::StartRefused {
                 image: image.clone(),
-                runtime_said: runtime_said(docker, &created.id).await,
+                runtime_said: runtime_said_after_failure(docker, &created.id).await,
                 engine_said: error.to_string(),
             });
         }
@@ -224,6 +224,23 @@ impl Engine {
 pub fn remove_on_drop(docker: &Docker, id: &str) -> OnDrop {
     let (docker, id) = (docker.clone(), id.to_owned());
     OnDrop::new(async move { remove_container(&docker, &id).await })
+}
+
+/// How long the engine may take to hand over what a failed start wrote: it
+/// answers the start before its log of the container is always complete.
+const LOG_SETTLE_TRIES: usize = 10;
+const LOG_SETTLE_POLL: Duration = Duration::from_millis(50);
+
+/// [`runtime_said`] of a container whose start just failed, waiting a moment
+/// for the log if it is still empty.
+pub async fn runtime_said_after_failure(docker: &Docker, id: &str) -> Option<String> {
+    for _ in 1..LOG_SETTLE_TRIES {
+        if let Some(said) = runtime_said(docker, id).await {
+            return Some(said);
+        }
+        tokio::time::sleep(LOG_SETTLE_POLL).await;
+    }
+    runtime_said(docker, id).await
 }
 
 /// The first line of what a container whose start failed wrote: the

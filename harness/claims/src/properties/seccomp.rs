@@ -165,6 +165,14 @@ impl Deciding {
         confinement
     }
 
+    /// Whether the row names this run as the one that shows `call` needed.
+    fn decides(&self, call: &str) -> bool {
+        match &self.smoke {
+            Smoke::Command(run) => run.decides.iter().any(|decided| decided == call),
+            Smoke::Http(_) => false,
+        }
+    }
+
     /// The exit status the run expects, which [`EXIT_CALL`] is refused for.
     fn exit_code(&self) -> i64 {
         match &self.smoke {
@@ -390,8 +398,11 @@ async fn evidence_for(
     runs: &[Deciding],
     call: &str,
 ) -> Result<String, String> {
+    // The runs meant for this call first, then the others in order.
+    let (meant, others): (Vec<&Deciding>, Vec<&Deciding>) =
+        runs.iter().partition(|run| run.decides(call));
     for _ in 0..ATTEMPTS {
-        for run in runs {
+        for run in meant.iter().chain(&others) {
             let confinement = run.confinement(
                 &subject.row,
                 profile.refusing(call, run.exit_code()).to_string(),

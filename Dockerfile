@@ -8,6 +8,15 @@
 # ---- build: a static musl binary, std rebuilt for size, no crates.io needed ----
 # Pinned by tag: bookworm (with bookworm-updates and bookworm-security) fixes the Rust release line.
 ARG BUILD_IMAGE=debian:bookworm-slim
+
+# The manifest calc is built with: Cargo.toml cut where its test-only part
+# begins, which names the harness's crates (not in the context). A stage of
+# its own, so that the compile below is cached on the cut manifest alone: an
+# edit to the test-only part compiles nothing again.
+FROM ${BUILD_IMAGE} AS manifest
+COPY Cargo.toml /Cargo.toml
+RUN sed -i '/^# ---- for tests only/,$d' /Cargo.toml
+
 FROM ${BUILD_IMAGE} AS build
 # A failing command anywhere in a pipe fails the step.
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
@@ -65,11 +74,9 @@ ENV RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort -Ctarget-feature=+crt-
 ENV CARGO_BUILD_FLAGS="--release -Z avoid-dev-deps -Z build-std=std,panic_abort -Z build-std-features=optimize_for_size"
 
 WORKDIR /src
-# The manifest alone first: compiling std, most of a cold build, is cached until Cargo.toml changes.
-COPY Cargo.toml ./
-# The manifest's test-only part names the harness's crates, which are not in the context: cut it.
-RUN sed -i '/^# ---- for tests only/,$d' Cargo.toml \
- && mkdir src \
+# The manifest alone first: compiling std, most of a cold build, is cached until the cut manifest changes.
+COPY --from=manifest /Cargo.toml ./
+RUN mkdir src \
  && echo 'fn main() {}' > src/main.rs \
  && : > src/lib.rs \
  # shellcheck disable=SC2086

@@ -92,7 +92,13 @@ fn read_until(mut file: File, stop: &AtomicBool) -> Result<Vec<SeccompRecord>, P
         match file.read(&mut buffer) {
             Ok(length) if length > 0 => {
                 let line = String::from_utf8_lossy(&buffer[..length]);
-                if line.contains("kauditd_printk_skb") && line.contains("suppressed") {
+                // The kernel reports records it suppressed when it next
+                // prints one: a report before this reader's first record
+                // counts records from before the limit was lifted.
+                if !records.is_empty()
+                    && line.contains("kauditd_printk_skb")
+                    && line.contains("suppressed")
+                {
                     return Err(ProbeError::unreadable(
                         "the kernel's log (/dev/kmsg)",
                         format!("the kernel dropped records: {}", line.trim()),

@@ -39,6 +39,9 @@ pub struct Row {
 #[serde(deny_unknown_fields)]
 pub struct Build {
     pub dockerfile: String,
+    /// The stage to build, as `docker build --target`: the last stage if unset.
+    #[serde(default)]
+    pub target: Option<String>,
     /// The tag the image gets.
     pub tag: String,
     /// The directory its paths are relative to: the rows file's, if unset.

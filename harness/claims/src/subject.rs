@@ -3,7 +3,7 @@
 //! for it. Every check runs the image by that ID, so what is reported as
 //! tested is exactly what ran, even if a tag moves during the run.
 
-use crate::row::Row;
+use crate::row::{Build, Row};
 use image_probe::build::BuildRequest;
 use image_probe::{Engine, ImageFacts, ProbeError};
 use std::fmt;
@@ -93,12 +93,7 @@ pub async fn build_row(
     for base in &build.bases {
         engine.ensure_image(base).await?;
     }
-    let mut args: Vec<(String, String)> = build
-        .args
-        .iter()
-        .map(|(name, value)| (name.clone(), value.clone()))
-        .collect();
-    args.extend(extra_args.iter().cloned());
+    let args = build_args(build, extra_args);
     let context: Vec<&str> = build.context.iter().map(String::as_str).collect();
     let root = build.root.clone().unwrap_or_default();
     engine
@@ -106,8 +101,39 @@ pub async fn build_row(
             tag,
             root: &root,
             dockerfile: &build.dockerfile,
+            target: build.target.as_deref(),
             context: &context,
             args: &args,
         })
         .await
+}
+
+/// The row's build arguments, then `extra_args`.
+fn build_args(build: &Build, extra_args: &[(String, String)]) -> Vec<(String, String)> {
+    let mut args: Vec<(String, String)> = build
+        .args
+        .iter()
+        .map(|(name, value)| (name.clone(), value.clone()))
+        .collect();
+    args.extend(extra_args.iter().cloned());
+    args
+}
+
+/// A digest of all the row's build reads (see [`image_probe::build::inputs_digest`]).
+pub fn build_inputs_digest(row: &Row) -> Result<u64, ProbeError> {
+    let build = row
+        .build
+        .as_ref()
+        .ok_or_else(|| ProbeError::missing(format!("Dockerfile for the row {}", row.name)))?;
+    let args = build_args(build, &[]);
+    let context: Vec<&str> = build.context.iter().map(String::as_str).collect();
+    let root = build.root.clone().unwrap_or_default();
+    image_probe::build::inputs_digest(&BuildRequest {
+        tag: &build.tag,
+        root: &root,
+        dockerfile: &build.dockerfile,
+        target: build.target.as_deref(),
+        context: &context,
+        args: &args,
+    })
 }

@@ -8,7 +8,7 @@
 use crate::failure::Failure;
 use crate::report::Report;
 use crate::row::Row;
-use crate::subject::{Subject, build_row, make_ready};
+use crate::subject::{Subject, build_inputs_digest, build_row, make_ready};
 use image_probe::filesystem::Listing;
 use image_probe::once::OncePerKey;
 use image_probe::{Engine, ProbeError};
@@ -36,9 +36,6 @@ pub struct Suite {
     rebuilds: OncePerKey<Result<Rebuilt, Arc<Failure>>>,
     report: Mutex<Report>,
     report_directory: PathBuf,
-    /// One value of a row's rebuild argument for the whole run, so that a
-    /// build stage several Dockerfiles share is compiled once.
-    rebuild_value: String,
 }
 
 /// Why a suite cannot start.
@@ -76,10 +73,6 @@ impl Suite {
                 .map(|row| (row.name.clone(), row.negative_control)),
         );
         report.engine = Some(engine.facts().to_string());
-        let rebuild_value = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |elapsed| elapsed.as_nanos())
-            .to_string();
         Ok(Suite {
             runtime,
             engine,
@@ -89,7 +82,6 @@ impl Suite {
             rebuilds: OncePerKey::default(),
             report: Mutex::new(report),
             report_directory: report_directory.to_owned(),
-            rebuild_value,
         })
     }
 
@@ -250,7 +242,8 @@ impl Suite {
             ));
         };
         let tag = format!("{}-rebuild", build.tag);
-        let args = [(argument.clone(), self.rebuild_value.clone())];
+        let inputs = build_inputs_digest(row).map_err(|error| Failure::probe(tested, error))?;
+        let args = [(argument.clone(), rebuild_value(inputs))];
         build_row(&self.engine, row, &tag, &args)
             .await
             .map_err(|error| Failure::probe(tested, error))?;
@@ -312,4 +305,14 @@ impl Suite {
 /// The last layer of an image, the one holding the program.
 pub fn top_layer(layer_digests: &[String]) -> Option<String> {
     layer_digests.last().cloned()
+}
+
+/// The rebuild argument's value: the same for the same build inputs, and
+/// never the Dockerfile's default. So the second compile of a version of
+/// the sources runs once, and BuildKit keeps its result, keyed on the
+/// content of every input, as it keeps the first build's. A warm run
+/// compares the same two compiles again instead of compiling a third time;
+/// a change to any input gives a new value and a fresh second compile.
+fn rebuild_value(inputs_digest: u64) -> String {
+    format!("inputs-{inputs_digest:016x}")
 }

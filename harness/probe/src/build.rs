@@ -8,6 +8,7 @@ use crate::error::ProbeError;
 use crate::progress::{BuildProgress, REPORT_INTERVAL};
 use futures::StreamExt;
 use std::collections::{HashMap, HashSet};
+use std::hash::{Hash, Hasher};
 use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use testcontainers::bollard::body_full;
@@ -25,6 +26,8 @@ pub struct BuildRequest<'a> {
     /// The directory the context's paths are relative to.
     pub root: &'a Path,
     pub dockerfile: &'a str,
+    /// The stage to build (`--target`); the Dockerfile's last stage if `None`.
+    pub target: Option<&'a str>,
     /// What the build context holds. The engine's API ignores `.dockerignore`,
     /// so the context is listed, never a whole directory with its `target/`.
     pub context: &'a [&'a str],
@@ -47,6 +50,7 @@ impl Engine {
             .collect();
         let options = BuildImageOptionsBuilder::new()
             .dockerfile(request.dockerfile)
+            .target(request.target.unwrap_or_default())
             .t(request.tag)
             .rm(true)
             .forcerm(true)
@@ -103,6 +107,43 @@ fn context_tar(request: &BuildRequest<'_>) -> Result<Vec<u8>, String> {
     archive
         .into_inner()
         .map_err(|error| format!("cannot write the context: {error}"))
+}
+
+/// A digest of what the build reads: the Dockerfile, the context's paths
+/// and the bytes of every file in it (never mtimes), the target and the
+/// build arguments. Equal digests mean BuildKit would be given the same.
+pub fn inputs_digest(request: &BuildRequest<'_>) -> Result<u64, ProbeError> {
+    let mut hasher = std::hash::DefaultHasher::new();
+    let paths = std::iter::once(request.dockerfile).chain(request.context.iter().copied());
+    for path in paths {
+        hash_tree(&mut hasher, request.root, Path::new(path)).map_err(|error| {
+            ProbeError::Build {
+                tag: request.tag.to_owned(),
+                dockerfile: request.dockerfile.to_owned(),
+                explanation: format!("cannot read {path} of the context: {error}"),
+            }
+        })?;
+    }
+    (request.target, request.args).hash(&mut hasher);
+    Ok(hasher.finish())
+}
+
+/// Hashes `path` under `root`: a file's path and bytes, a directory's entries in name order.
+fn hash_tree(hasher: &mut impl Hasher, root: &Path, path: &Path) -> std::io::Result<()> {
+    let source = root.join(path);
+    path.hash(hasher);
+    if source.is_dir() {
+        let mut entries = std::fs::read_dir(&source)?
+            .map(|entry| entry.map(|entry| entry.file_name()))
+            .collect::<Result<Vec<_>, _>>()?;
+        entries.sort();
+        for name in entries {
+            hash_tree(hasher, root, &path.join(name))?;
+        }
+    } else {
+        std::fs::read(&source)?.hash(hasher);
+    }
+    Ok(())
 }
 
 /// BuildKit's session for this build; any unique name serves.

@@ -1,11 +1,13 @@
 //! The command-line front end: arguments or standard input in, results and
 //! one-line errors out, and an exit code that says which kind of failure.
 
+mod streams;
+
 use calc::evaluate;
 use std::env;
 use std::ffi::OsString;
 use std::fmt;
-use std::io::{self, BufRead, Write};
+use std::io::{self, BufRead, BufReader, Write};
 use std::process::ExitCode;
 
 // musl's malloc is a sixth of the scratch image; this allocator is a few
@@ -19,6 +21,9 @@ static ALLOCATOR: calc::allocator::Allocator = calc::allocator::Allocator::new()
 
 /// Exit code when standard input or output fails (closed pipe, unreadable input).
 const EXIT_IO: u8 = 3;
+
+/// Standard input is read in blocks of this size, as std's `Stdin` reads.
+const STDIN_BUFFER_BYTES: usize = 8 * 1024;
 
 const USAGE: &str = "\
 Usage: calc EXPRESSION...
@@ -43,6 +48,8 @@ Exit status: 0 success, 1 arithmetic error, 2 usage or syntax error, 3 input/out
 With standard input, the highest status of all lines.
 ";
 
+const VERSION: &str = concat!("calc ", env!("CARGO_PKG_VERSION"), "\n");
+
 /// What the command line asks for.
 #[derive(Debug, PartialEq, Eq)]
 enum Request {
@@ -54,60 +61,100 @@ enum Request {
     Lines,
 }
 
-fn request_from(arguments: &[OsString]) -> Request {
-    let words: Vec<String> = arguments
-        .iter()
-        .map(|argument| argument.to_string_lossy().into_owned())
-        .collect();
-    match words.first().map(String::as_str) {
-        None => Request::Lines,
-        Some("-h" | "--help") => Request::Help,
-        Some("-V" | "--version") => Request::Version,
-        Some("--") => Request::Expression(words[1..].join(" ")),
-        Some(_) => Request::Expression(words.join(" ")),
+/// The request of the arguments after the program's name. Each is read as
+/// UTF-8, invalid sequences replaced; the expression is the words joined
+/// with single spaces, empty words included.
+fn request_from(arguments: impl IntoIterator<Item = OsString>) -> Request {
+    let mut arguments = arguments.into_iter();
+    let Some(first) = arguments.next() else {
+        return Request::Lines;
+    };
+    let mut expression = match &*first.to_string_lossy() {
+        "-h" | "--help" => return Request::Help,
+        "-V" | "--version" => return Request::Version,
+        "--" => None,
+        word => Some(word.to_owned()),
+    };
+    for argument in arguments {
+        let word = argument.to_string_lossy();
+        match &mut expression {
+            None => expression = Some(word.into_owned()),
+            Some(joined) => {
+                joined.push(' ');
+                joined.push_str(&word);
+            }
+        }
     }
+    Request::Expression(expression.unwrap_or_default())
 }
 
 fn main() -> ExitCode {
-    let arguments: Vec<OsString> = env::args_os().skip(1).collect();
-    let mut stdout = io::stdout().lock();
-    let outcome = match request_from(&arguments) {
-        Request::Help => write!(stdout, "{USAGE}").map_err(cannot_write).map(|()| 0),
-        Request::Version => writeln!(stdout, "calc {}", env!("CARGO_PKG_VERSION"))
+    let mut arguments = env::args_os();
+    // The program's own name.
+    arguments.next();
+    let mut stdout = streams::stdout();
+    let outcome = match request_from(arguments) {
+        Request::Help => stdout
+            .write_all(USAGE.as_bytes())
+            .map_err(cannot_write)
+            .map(|()| 0),
+        Request::Version => stdout
+            .write_all(VERSION.as_bytes())
             .map_err(cannot_write)
             .map(|()| 0),
         Request::Expression(expression) => evaluate_one(&expression, &mut stdout),
-        Request::Lines => evaluate_lines(io::stdin().lock(), &mut stdout),
+        Request::Lines => evaluate_lines(
+            BufReader::with_capacity(STDIN_BUFFER_BYTES, streams::stdin()),
+            &mut stdout,
+        ),
     };
     let code = outcome
         .and_then(|code| stdout.flush().map_err(cannot_write).map(|()| code))
-        .unwrap_or_else(|error| {
-            complain(format_args!("{error}"));
+        .unwrap_or_else(|failure| {
+            complain(format_args!("{failure}"));
             EXIT_IO
         });
     ExitCode::from(code)
 }
 
+/// A standard stream that failed, and how.
+struct StreamFailure {
+    /// What was being done, as "cannot write to standard output".
+    doing: &'static str,
+    error: io::Error,
+}
+
+impl fmt::Display for StreamFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.doing, self.error)
+    }
+}
+
 /// Writes `calc: MESSAGE` to stderr. Unlike eprintln!, which panics when
 /// stderr fails, a failing stderr is ignored: the exit code still tells.
 fn complain(message: fmt::Arguments<'_>) {
-    let _ = writeln!(io::stderr(), "calc: {message}");
+    let _ = writeln!(streams::stderr(), "calc: {message}");
 }
 
 /// Says which stream failed, since `io::Error` alone reads like "Broken pipe".
-fn cannot_write(error: io::Error) -> io::Error {
-    io::Error::new(
-        error.kind(),
-        format!("cannot write to standard output: {error}"),
-    )
+/// (A value, not `io::Error::new(kind, format!(..))`: that boxes a string
+/// error whose formatting code costs the binary about 700 bytes.)
+fn cannot_write(error: io::Error) -> StreamFailure {
+    StreamFailure {
+        doing: "cannot write to standard output",
+        error,
+    }
 }
 
-fn cannot_read(error: io::Error) -> io::Error {
-    io::Error::new(error.kind(), format!("cannot read standard input: {error}"))
+fn cannot_read(error: io::Error) -> StreamFailure {
+    StreamFailure {
+        doing: "cannot read standard input",
+        error,
+    }
 }
 
 /// Prints the value of one expression, or its error; returns the exit code.
-fn evaluate_one(expression: &str, stdout: &mut impl Write) -> io::Result<u8> {
+fn evaluate_one(expression: &str, stdout: &mut impl Write) -> Result<u8, StreamFailure> {
     match evaluate(expression) {
         Ok(value) => writeln!(stdout, "{value}")
             .map_err(cannot_write)
@@ -121,7 +168,7 @@ fn evaluate_one(expression: &str, stdout: &mut impl Write) -> io::Result<u8> {
 
 /// Evaluates every non-blank line until end of input, going on after errors;
 /// returns the highest exit code seen.
-fn evaluate_lines(mut input: impl BufRead, stdout: &mut impl Write) -> io::Result<u8> {
+fn evaluate_lines(mut input: impl BufRead, stdout: &mut impl Write) -> Result<u8, StreamFailure> {
     let mut worst = 0;
     let mut line = Vec::new();
     for number in 1.. {
@@ -153,8 +200,7 @@ mod tests {
     use super::*;
 
     fn request(words: &[&str]) -> Request {
-        let arguments: Vec<OsString> = words.iter().map(OsString::from).collect();
-        request_from(&arguments)
+        request_from(words.iter().map(OsString::from))
     }
 
     #[test]
@@ -171,6 +217,17 @@ mod tests {
             request(&["-5", "+", "3"]),
             Request::Expression("-5 + 3".into())
         );
+    }
+
+    #[test]
+    fn words_join_with_one_space_each_even_when_empty() {
+        assert_eq!(request(&["", "1"]), Request::Expression(" 1".into()));
+        assert_eq!(request(&["--", "", "1"]), Request::Expression(" 1".into()));
+        assert_eq!(
+            request(&["1", "", "+", "2"]),
+            Request::Expression("1  + 2".into())
+        );
+        assert_eq!(request(&["--"]), Request::Expression(String::new()));
     }
 
     #[test]

@@ -3,10 +3,15 @@
 # distroless's Bazel rules define it, and writes its root file system to
 # standard output as a tar stream. Runs inside debian:bookworm-slim, started by
 # tools/seed-base-images; everything but the tar goes to standard error.
+# ARCH (a Debian architecture, default the container's own) names the
+# image's: only base-files is built per architecture, and apt downloads
+# another architecture's (multiarch), so no emulation is needed.
 export DEBIAN_FRONTEND=noninteractive
 root=/rootfs
-packages="base-files netbase tzdata media-types"
+arch=${ARCH:-$(dpkg --print-architecture)}
+packages="base-files:$arch netbase tzdata media-types"
 
+[ "$arch" = "$(dpkg --print-architecture)" ] || dpkg --add-architecture "$arch"
 apt-get update -qq >/dev/null
 # Installing ca-certificates runs update-ca-certificates, which writes the bundle.
 apt-get install -y -qq --no-install-recommends ca-certificates >/dev/null

@@ -228,7 +228,9 @@ pub fn remove_on_drop(docker: &Docker, id: &str) -> OnDrop {
 
 /// How long the engine may take to hand over what a failed start wrote: it
 /// answers the start before its log of the container is always complete.
-const LOG_SETTLE_TRIES: usize = 10;
+/// Half a second was not always enough with four trials at once on two
+/// cores (2026-12-01: the log was still empty once in three such runs).
+const LOG_SETTLE_TRIES: usize = 40;
 const LOG_SETTLE_POLL: Duration = Duration::from_millis(50);
 
 /// [`runtime_said`] of a container whose start just failed, waiting a moment

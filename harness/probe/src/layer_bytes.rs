@@ -127,6 +127,12 @@ fn unpacked_bytes_of_layer(blob: &mut impl Read) -> Result<Option<(u64, u64)>, S
     if prefix.get(USTAR_OFFSET..USTAR_OFFSET + 5) == Some(b"ustar") {
         return sum_tar(whole).map(Some);
     }
+    // An empty layer is a tar of its end-of-archive blocks alone, all zero:
+    // BuildKit commits one for a step that changes nothing, such as a
+    // WORKDIR that exists already.
+    if !prefix.is_empty() && prefix.iter().all(|&byte| byte == 0) {
+        return Ok(Some((0, 0)));
+    }
     Ok(None)
 }
 
@@ -152,4 +158,22 @@ fn sum_tar(reader: impl Read) -> Result<(u64, u64), String> {
         }
     }
     Ok((regular, symlinks))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_empty_layer_counts_zero_bytes_and_a_config_is_no_layer() {
+        let empty_tar = [0u8; 1024];
+        assert_eq!(
+            unpacked_bytes_of_layer(&mut &empty_tar[..]),
+            Ok(Some((0, 0)))
+        );
+        assert_eq!(
+            unpacked_bytes_of_layer(&mut &br#"{"architecture":"arm64"}"#[..]),
+            Ok(None)
+        );
+    }
 }

@@ -34,6 +34,8 @@ pub struct Suite {
     subjects: OncePerKey<Result<Arc<Subject>, Arc<ProbeError>>>,
     listings: OncePerKey<Result<Arc<Listing>, Arc<ProbeError>>>,
     rebuilds: OncePerKey<Result<Rebuilt, Arc<Failure>>>,
+    /// The second build of each reproducible row, by its tag.
+    second_builds: OncePerKey<Result<String, Arc<ProbeError>>>,
     report: Mutex<Report>,
     report_directory: PathBuf,
 }
@@ -80,6 +82,7 @@ impl Suite {
             subjects: OncePerKey::default(),
             listings: OncePerKey::default(),
             rebuilds: OncePerKey::default(),
+            second_builds: OncePerKey::default(),
             report: Mutex::new(report),
             report_directory: report_directory.to_owned(),
         })
@@ -112,10 +115,19 @@ impl Suite {
     }
 
     /// Starts making every row ready at once, so that the builds run
-    /// together and share BuildKit's cache, each followed by its
-    /// reproducibility rebuild, the one long step of a warm run.
+    /// together and share BuildKit's cache, with each reproducible row's
+    /// second build.
     pub fn prepare_all(self: &Arc<Self>) {
         for row in self.rows.clone() {
+            // A row built here is native: its second build starts at once,
+            // beside the first, so that BuildKit runs their shared steps
+            // once and the two compiles side by side.
+            if builds_twice_here(&row) {
+                let (suite, row) = (Arc::clone(self), Arc::clone(&row));
+                self.runtime.spawn(async move {
+                    let _ = suite.second_build(&row).await;
+                });
+            }
             let suite = Arc::clone(self);
             self.runtime.spawn(async move {
                 if let Ok(subject) = suite.subject(&row).await
@@ -232,21 +244,20 @@ impl Suite {
                 ),
             ));
         }
-        let (Some(build), Some(argument)) = (
-            row.build.as_ref(),
-            row.build.as_ref().and_then(|b| b.rebuild_argument.as_ref()),
-        ) else {
+        if row
+            .build
+            .as_ref()
+            .is_none_or(|build| build.rebuild_argument.is_none())
+        {
             return Err(Failure::row(
                 tested,
                 "its row claims reproducibility but has no Dockerfile with a rebuild argument",
             ));
-        };
-        let tag = format!("{}-rebuild", build.tag);
-        let inputs = build_inputs_digest(row).map_err(|error| Failure::probe(tested, error))?;
-        let args = [(argument.clone(), rebuild_value(inputs))];
-        build_row(&self.engine, row, &tag, &args)
+        }
+        let tag = self
+            .second_build(row)
             .await
-            .map_err(|error| Failure::probe(tested, error))?;
+            .map_err(|error| Failure::probe(tested, ProbeError::Earlier(error)))?;
         let facts = self
             .engine
             .image_facts(&tag)
@@ -258,6 +269,18 @@ impl Suite {
             label: tag,
             top_layer,
         })
+    }
+
+    /// The row's Dockerfile built again, under its own tag, with the rebuild
+    /// argument set: once per run.
+    async fn second_build(&self, row: &Row) -> Result<String, Arc<ProbeError>> {
+        self.second_builds
+            .get(&row.name, || async {
+                let (tag, args) = second_build_request(row)?;
+                build_row(&self.engine, row, &tag, &args).await?;
+                Ok(tag)
+            })
+            .await
     }
 
     /// A second build made elsewhere, given through `variable`: it must be
@@ -315,4 +338,35 @@ pub fn top_layer(layer_digests: &[String]) -> Option<String> {
 /// a change to any input gives a new value and a fresh second compile.
 fn rebuild_value(inputs_digest: u64) -> String {
     format!("inputs-{inputs_digest:016x}")
+}
+
+/// A build's tag and its extra build arguments.
+type TaggedArgs = (String, Vec<(String, String)>);
+
+/// The second build's tag and its rebuild argument.
+fn second_build_request(row: &Row) -> Result<TaggedArgs, Arc<ProbeError>> {
+    let missing = || ProbeError::missing(format!("the rebuild argument of the row {}", row.name));
+    let build = row.build.as_ref().ok_or_else(missing)?;
+    let argument = build.rebuild_argument.clone().ok_or_else(missing)?;
+    let inputs = build_inputs_digest(row)?;
+    Ok((
+        format!("{}-rebuild", build.tag),
+        vec![(argument, rebuild_value(inputs))],
+    ))
+}
+
+/// Whether the row's second build is made here and can start with its
+/// first: a reproducible row built here (not given by reference, which may
+/// be of an architecture the engine only emulates) and not given a second
+/// build either.
+fn builds_twice_here(row: &Row) -> bool {
+    let given = |variable: String| std::env::var(variable).is_ok_and(|value| !value.is_empty());
+    row.claims.reproducible
+        && !row.negative_control
+        && row
+            .build
+            .as_ref()
+            .is_some_and(|build| build.rebuild_argument.is_some())
+        && !given(row.reference_variable())
+        && !given(row.rebuilt_variable())
 }

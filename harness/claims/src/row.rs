@@ -385,7 +385,22 @@ impl Row {
         format!("IMAGE_CLAIMS_REBUILT_{}", self.variable_suffix())
     }
 
+    /// The reference [`Row::reference_variable`] gives, if set and not empty.
+    pub fn reference_given(&self) -> Option<String> {
+        non_empty_variable(&self.reference_variable())
+    }
+
+    /// The image [`Row::rebuilt_variable`] gives, if set and not empty.
+    pub fn rebuilt_given(&self) -> Option<String> {
+        non_empty_variable(&self.rebuilt_variable())
+    }
+
     fn variable_suffix(&self) -> String {
         self.name.to_uppercase().replace('-', "_")
     }
+}
+
+/// An environment variable's value; unset and empty alike are `None`.
+fn non_empty_variable(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|value| !value.is_empty())
 }

@@ -7,6 +7,7 @@ use crate::row::{Build, Row};
 use image_probe::build::BuildRequest;
 use image_probe::{Engine, ImageFacts, ProbeError};
 use std::fmt;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -44,10 +45,7 @@ impl fmt::Display for Subject {
 /// Builds or finds the row's image and reads its facts.
 pub async fn make_ready(engine: &Engine, row: Arc<Row>) -> Result<Subject, ProbeError> {
     let variable = row.reference_variable();
-    let from_environment = std::env::var(&variable)
-        .ok()
-        .filter(|value| !value.is_empty());
-    let (reference, label, build_time) = match (from_environment, &row.reference) {
+    let (reference, label, build_time) = match (row.reference_given(), &row.reference) {
         (Some(reference), _) => {
             let label = format!("{reference} (the {} row, from {variable})", row.name);
             (reference, label, None)
@@ -86,54 +84,58 @@ pub async fn build_row(
     tag: &str,
     extra_args: &[(String, String)],
 ) -> Result<Duration, ProbeError> {
-    let build = row
-        .build
-        .as_ref()
-        .ok_or_else(|| ProbeError::missing(format!("Dockerfile for the row {}", row.name)))?;
+    let build = dockerfile_of(row)?;
     for base in &build.bases {
         engine.ensure_image(base).await?;
     }
-    let args = build_args(build, extra_args);
-    let context: Vec<&str> = build.context.iter().map(String::as_str).collect();
-    let root = build.root.clone().unwrap_or_default();
-    engine
-        .build(&BuildRequest {
-            tag,
-            root: &root,
-            dockerfile: &build.dockerfile,
-            target: build.target.as_deref(),
-            context: &context,
-            args: &args,
-        })
-        .await
-}
-
-/// The row's build arguments, then `extra_args`.
-fn build_args(build: &Build, extra_args: &[(String, String)]) -> Vec<(String, String)> {
-    let mut args: Vec<(String, String)> = build
-        .args
-        .iter()
-        .map(|(name, value)| (name.clone(), value.clone()))
-        .collect();
-    args.extend(extra_args.iter().cloned());
-    args
+    let parts = RequestParts::of(build, extra_args);
+    engine.build(&parts.request(build, tag)).await
 }
 
 /// A digest of all the row's build reads (see [`image_probe::build::inputs_digest`]).
 pub fn build_inputs_digest(row: &Row) -> Result<u64, ProbeError> {
-    let build = row
-        .build
+    let build = dockerfile_of(row)?;
+    let parts = RequestParts::of(build, &[]);
+    image_probe::build::inputs_digest(&parts.request(build, &build.tag))
+}
+
+fn dockerfile_of(row: &Row) -> Result<&Build, ProbeError> {
+    row.build
         .as_ref()
-        .ok_or_else(|| ProbeError::missing(format!("Dockerfile for the row {}", row.name)))?;
-    let args = build_args(build, &[]);
-    let context: Vec<&str> = build.context.iter().map(String::as_str).collect();
-    let root = build.root.clone().unwrap_or_default();
-    image_probe::build::inputs_digest(&BuildRequest {
-        tag: &build.tag,
-        root: &root,
-        dockerfile: &build.dockerfile,
-        target: build.target.as_deref(),
-        context: &context,
-        args: &args,
-    })
+        .ok_or_else(|| ProbeError::missing(format!("Dockerfile for the row {}", row.name)))
+}
+
+/// What a [`BuildRequest`] of a row borrows that the row does not hold as such.
+struct RequestParts<'a> {
+    context: Vec<&'a str>,
+    root: PathBuf,
+    /// The row's build arguments, then the extra ones.
+    args: Vec<(String, String)>,
+}
+
+impl<'a> RequestParts<'a> {
+    fn of(build: &'a Build, extra_args: &[(String, String)]) -> Self {
+        let mut args: Vec<(String, String)> = build
+            .args
+            .iter()
+            .map(|(name, value)| (name.clone(), value.clone()))
+            .collect();
+        args.extend(extra_args.iter().cloned());
+        RequestParts {
+            context: build.context.iter().map(String::as_str).collect(),
+            root: build.root.clone().unwrap_or_default(),
+            args,
+        }
+    }
+
+    fn request<'r>(&'r self, build: &'r Build, tag: &'r str) -> BuildRequest<'r> {
+        BuildRequest {
+            tag,
+            root: &self.root,
+            dockerfile: &build.dockerfile,
+            target: build.target.as_deref(),
+            context: &self.context,
+            args: &self.args,
+        }
+    }
 }

@@ -227,10 +227,7 @@ impl Suite {
     async fn rebuild(&self, tested: &Subject) -> Result<Rebuilt, Failure> {
         let row = &tested.row;
         let variable = row.rebuilt_variable();
-        if let Some(given) = std::env::var(&variable)
-            .ok()
-            .filter(|value| !value.is_empty())
-        {
+        if let Some(given) = row.rebuilt_given() {
             return self.second_build_given(tested, &variable, &given).await;
         }
         if tested.emulated {
@@ -360,13 +357,12 @@ fn second_build_request(row: &Row) -> Result<TaggedArgs, Arc<ProbeError>> {
 /// be of an architecture the engine only emulates) and not given a second
 /// build either.
 fn builds_twice_here(row: &Row) -> bool {
-    let given = |variable: String| std::env::var(variable).is_ok_and(|value| !value.is_empty());
     row.claims.reproducible
         && !row.negative_control
         && row
             .build
             .as_ref()
             .is_some_and(|build| build.rebuild_argument.is_some())
-        && !given(row.reference_variable())
-        && !given(row.rebuilt_variable())
+        && row.reference_given().is_none()
+        && row.rebuilt_given().is_none()
 }

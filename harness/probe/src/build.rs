@@ -34,6 +34,13 @@ pub struct BuildRequest<'a> {
     pub args: &'a [(String, String)],
 }
 
+impl BuildRequest<'_> {
+    /// What the build sends: the Dockerfile, then the context's paths.
+    fn paths(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.dockerfile).chain(self.context.iter().copied())
+    }
+}
+
 impl Engine {
     /// Builds the image and returns how long it took.
     pub async fn build(&self, request: &BuildRequest<'_>) -> Result<Duration, ProbeError> {
@@ -93,8 +100,7 @@ impl Engine {
 /// The listed paths as a tar archive, as the engine's build endpoint takes them.
 fn context_tar(request: &BuildRequest<'_>) -> Result<Vec<u8>, String> {
     let mut archive = tar::Builder::new(Vec::new());
-    let paths = std::iter::once(request.dockerfile).chain(request.context.iter().copied());
-    for path in paths {
+    for path in request.paths() {
         let source = request.root.join(path);
         let added = if source.is_dir() {
             archive.append_dir_all(path, &source)
@@ -114,8 +120,7 @@ fn context_tar(request: &BuildRequest<'_>) -> Result<Vec<u8>, String> {
 /// build arguments. Equal digests mean BuildKit would be given the same.
 pub fn inputs_digest(request: &BuildRequest<'_>) -> Result<u64, ProbeError> {
     let mut hasher = std::hash::DefaultHasher::new();
-    let paths = std::iter::once(request.dockerfile).chain(request.context.iter().copied());
-    for path in paths {
+    for path in request.paths() {
         hash_tree(&mut hasher, request.root, Path::new(path)).map_err(|error| {
             ProbeError::Build {
                 tag: request.tag.to_owned(),

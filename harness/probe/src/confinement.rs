@@ -14,6 +14,12 @@ pub struct Confinement {
     pub locked_down: bool,
     /// `--network none`.
     pub no_network: bool,
+    /// `--network container:ID`: the network namespace of a running
+    /// container, instead of one of its own. The engine makes and tears down
+    /// a namespace for every container started otherwise, about half the cost
+    /// of a start (0.22 of 0.45 CPU-s here, 2026-12-01), so runs whose
+    /// network proves nothing can share one.
+    pub joined_network: Option<String>,
     /// `--tmpfs PATH:rw,noexec,nosuid,size=1m` for each path: a writable
     /// scratch directory in memory on a read-only root.
     pub tmpfs: Vec<String>,
@@ -32,12 +38,29 @@ impl Confinement {
     pub const NONE: Confinement = Confinement {
         locked_down: false,
         no_network: false,
+        joined_network: None,
         tmpfs: Vec::new(),
         pids_limit: None,
         memory_bytes: None,
         nano_cpus: None,
         seccomp_profile: None,
     };
+
+    /// `--network none`.
+    pub fn without_network(self) -> Self {
+        Confinement {
+            no_network: true,
+            ..self
+        }
+    }
+
+    /// `--network container:ID`, in place of any other network.
+    pub fn joining_network_of(self, container: &str) -> Self {
+        Confinement {
+            joined_network: Some(container.to_owned()),
+            ..self
+        }
+    }
 
     pub fn with_memory(self, bytes: i64) -> Self {
         Confinement {
@@ -75,6 +98,9 @@ impl Confinement {
         }
         if self.no_network {
             host.network_mode = Some("none".to_owned());
+        }
+        if let Some(container) = &self.joined_network {
+            host.network_mode = Some(format!("container:{container}"));
         }
         if !self.tmpfs.is_empty() {
             host.tmpfs = Some(
@@ -115,8 +141,10 @@ impl Confinement {
         if self.locked_down {
             flags.push("--read-only --cap-drop ALL --security-opt no-new-privileges".to_owned());
         }
-        if self.no_network {
-            flags.push("--network none".to_owned());
+        match &self.joined_network {
+            Some(container) => flags.push(format!("--network container:{}", short(container))),
+            None if self.no_network => flags.push("--network none".to_owned()),
+            None => {}
         }
         for path in &self.tmpfs {
             flags.push(format!("--tmpfs {path}:{TMPFS_OPTIONS}"));
@@ -135,4 +163,9 @@ impl Confinement {
         }
         flags.join(" ")
     }
+}
+
+/// A container ID as `docker ps` shows it.
+fn short(container: &str) -> &str {
+    container.get(..12).unwrap_or(container)
 }

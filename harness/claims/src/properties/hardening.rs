@@ -38,6 +38,7 @@ pub fn confinement_of(claim: &Hardened, memory_mib: Option<i64>) -> Confinement 
     Confinement {
         locked_down: true,
         no_network: !claim.network,
+        joined_network: None,
         pids_limit: Some(claim.pids_limit),
         memory_bytes: Some(memory_mib.unwrap_or(claim.memory_mib) * MIB),
         nano_cpus: None,

@@ -4,9 +4,11 @@
 //! the verdict, and has the suite judge it by the row: an image must pass;
 //! a negative control must fail, and fail for the right reason.
 
+pub mod deciding;
 pub mod files;
 pub mod hardening;
 pub mod hygiene;
+pub mod minimality;
 pub mod reproducibility;
 pub mod seccomp;
 pub mod shell;
@@ -59,7 +61,7 @@ macro_rules! suite_property {
 /// Every row property, in the order trials start: the longest first (the
 /// minimality proof's runs, the rebuild), so that they overlap the rest.
 pub const ROW_PROPERTIES: &[RowProperty] = &[
-    row_property!(seccomp::every_call_the_profile_allows_is_needed, |row| {
+    row_property!(minimality::every_call_the_profile_allows_is_needed, |row| {
         row.claims
             .seccomp
             .as_ref()

@@ -343,7 +343,7 @@ async fn failing_run(
             Smoke::Command(run) => run.exit_code,
             Smoke::Http(_) => 0,
         };
-        let flags = confinement(&subject.row, smoke, &whole.refusing(call, exit));
+        let flags = confinement(&subject.row, smoke, &whole.refusing(&[call], exit));
         let observed = observe(suite.engine(), subject.image(), smoke, &flags, RUN_DEADLINE).await;
         match &observed {
             Ok(observed) if passes(smoke, observed) => continue,

@@ -89,18 +89,18 @@ impl Profile {
         Ok(calls)
     }
 
-    /// The profile refusing `call`; [`EXIT_CALL`] only with `exit_code`.
-    pub fn refusing(&self, call: &str, exit_code: i64) -> Value {
+    /// The profile refusing `calls`; [`EXIT_CALL`] only with `exit_code`.
+    pub fn refusing(&self, calls: &[&str], exit_code: i64) -> Value {
         let mut json = self.json.clone();
         if let Some(entries) = json["syscalls"].as_array_mut() {
             for entry in entries.iter_mut() {
                 if let Some(names) = entry["names"].as_array_mut() {
-                    names.retain(|name| name != call);
+                    names.retain(|name| !calls.iter().any(|call| name == call));
                 }
             }
-            if call == EXIT_CALL {
+            if calls.contains(&EXIT_CALL) {
                 entries.push(serde_json::json!({
-                    "names": [call],
+                    "names": [EXIT_CALL],
                     "action": "SCMP_ACT_ALLOW",
                     "args": [{ "index": 0, "value": exit_code, "op": "SCMP_CMP_NE" }],
                 }));

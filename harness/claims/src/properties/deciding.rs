@@ -1,0 +1,156 @@
+//! Deciding runs: the runs that show whether a seccomp profile's call is
+//! needed, the row's smoke run and its further runs, each under the
+//! hardened flags, a profile, and a quarter of a CPU.
+//!
+//! Where the hardened flags take the network away, the runs share the
+//! network namespace of one resident container instead of each making its
+//! own. The engine makes and tears down a namespace for every container it
+//! starts otherwise, about half of what a start costs: `docker run --network
+//! none` took 0.45 CPU-s, `--network container:ID` 0.23 CPU-s (Docker
+//! 20.10, 2026-12-01). The network is the same, loopback alone, and the
+//! runtime joins or makes the namespace before it loads the filter, so no
+//! call the runs show depends on which.
+
+use super::hardening::hardened_confinement;
+use crate::failure::Failure;
+use crate::row::{Row, Smoke};
+use crate::smoke::{Observed, observe};
+use crate::subject::Subject;
+use crate::suite::Suite;
+use image_probe::{Confinement, ProbeError};
+use std::time::Duration;
+
+/// A run that spins until its deadline gets a quarter of one CPU, so that
+/// it does not slow the rest of the run.
+const DECIDING_NANO_CPUS: i64 = 250_000_000;
+
+/// A run under a profile that lacks a call may hang rather than fail (see
+/// `EXIT_CALL`). Past this, such a run has failed. The same runs under the
+/// whole profile take about a second; a run slower than this only by load
+/// would count a call as needed wrongly, and the baselines' longer deadline
+/// shows whether the machine is that loaded.
+pub const RUN_DEADLINE: Duration = Duration::from_secs(5);
+
+/// How long a run under the whole profile may take.
+pub const BASELINE_DEADLINE: Duration = Duration::from_secs(30);
+
+/// One deciding run of a row.
+#[derive(Clone)]
+pub struct Deciding {
+    pub smoke: Smoke,
+    network: Option<NetworkHolder>,
+}
+
+impl Deciding {
+    /// The row's deciding runs, in the network of `network` if any.
+    pub fn of_row(row: &Row, network: Option<&NetworkHolder>) -> Vec<Deciding> {
+        row.deciding_runs()
+            .into_iter()
+            .map(|smoke| Deciding {
+                smoke,
+                network: network.cloned(),
+            })
+            .collect()
+    }
+
+    /// The row's smoke run alone, in the network of `network` if any.
+    pub fn smoke_run(row: &Row, network: Option<&NetworkHolder>) -> Deciding {
+        Deciding {
+            smoke: row.smoke.clone(),
+            network: network.cloned(),
+        }
+    }
+
+    /// The run's flags under `profile`, a profile's JSON.
+    pub fn confinement(&self, row: &Row, profile: String) -> Confinement {
+        let mut confinement = hardened_confinement(row)
+            .with_seccomp_profile(profile)
+            .with_cpus(DECIDING_NANO_CPUS);
+        if let Some(memory) = self.smoke.memory_mib() {
+            confinement = confinement.with_memory(memory * 1024 * 1024);
+        }
+        if let Some(holder) = &self.network {
+            confinement = confinement.joining_network_of(&holder.0);
+        }
+        confinement
+    }
+
+    /// Whether the row names this run as the one that shows `call` needed.
+    pub fn decides(&self, call: &str) -> bool {
+        match &self.smoke {
+            Smoke::Command(run) => run.decides.iter().any(|decided| decided == call),
+            Smoke::Http(_) => false,
+        }
+    }
+
+    /// The exit status the run expects, which the exit call is refused for.
+    pub fn exit_code(&self) -> i64 {
+        match &self.smoke {
+            Smoke::Command(run) => run.exit_code,
+            Smoke::Http(_) => 0,
+        }
+    }
+
+    pub async fn observe(
+        &self,
+        suite: &Suite,
+        subject: &Subject,
+        confinement: &Confinement,
+        deadline: Duration,
+    ) -> Result<Observed, ProbeError> {
+        observe(
+            suite.engine(),
+            subject.image(),
+            &self.smoke,
+            confinement,
+            deadline,
+        )
+        .await
+    }
+}
+
+/// A resident of the image under `--network none`, whose network namespace
+/// the deciding runs join (`--network container:ID`).
+#[derive(Clone)]
+pub struct NetworkHolder(String);
+
+impl NetworkHolder {
+    /// The holder for `subject`'s deciding runs; none where its hardened
+    /// flags leave the network, since a server's runs are reached each on
+    /// its own address.
+    pub async fn of(suite: &Suite, subject: &Subject) -> Result<Option<NetworkHolder>, Failure> {
+        if !hardened_confinement(&subject.row).no_network {
+            return Ok(None);
+        }
+        let holder = suite
+            .engine()
+            .resident(
+                subject.image(),
+                subject.row.residence.probe(),
+                &Confinement::NONE.without_network(),
+            )
+            .await
+            .map_err(|error| Failure::probe(subject, error))?;
+        Ok(Some(NetworkHolder(holder)))
+    }
+
+    /// Fails unless the holder still runs. A run that cannot join its
+    /// namespace fails to start, which would count a call as needed
+    /// wrongly; still running at the end, it ran throughout, since the
+    /// engine never restarts it.
+    pub async fn still_running(
+        holder: Option<&NetworkHolder>,
+        suite: &Suite,
+    ) -> Result<(), String> {
+        let Some(NetworkHolder(id)) = holder else {
+            return Ok(());
+        };
+        suite.engine().ensure_running(id).await.map_err(|error| {
+            format!(
+                "the resident whose network namespace the deciding runs joined stopped during \
+                 the proof ({error}), so a run that failed may have failed only to join it: no \
+                 failure counts as evidence"
+            )
+        })
+    }
+}

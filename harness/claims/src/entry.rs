@@ -44,7 +44,7 @@ pub fn check(
     if !arguments.list {
         suite.prepare_all();
     }
-    let conclusion = libtest_mimic::run(arguments, trials);
+    let conclusion = libtest_mimic::run(&with_trials_at_once(arguments), trials);
     if !arguments.list {
         match suite.finish() {
             Ok(directory) => say(&format!(
@@ -65,6 +65,30 @@ pub fn check(
     } else {
         ExitCode::SUCCESS
     }
+}
+
+/// Trials at once per core where neither `--test-threads` nor
+/// RUST_TEST_THREADS says: a trial mostly waits on the engine, so one a
+/// core leaves the engine idle between requests. calc's warm suite took
+/// 17.4 to 18.1 s with four trials at once, 18.6 to 20.5 s with two, and
+/// 17.3 to 19.7 s with eight, on two cores (2026-12-01, Docker 20.10).
+const TRIALS_PER_CORE: usize = 2;
+
+/// `arguments`, with the number of trials at once set if they leave it
+/// open (libtest-mimic would take one a core, and ignores RUST_TEST_THREADS).
+fn with_trials_at_once(arguments: &Arguments) -> Arguments {
+    let mut arguments = arguments.clone();
+    if arguments.test_threads.is_none() {
+        arguments.test_threads = std::env::var("RUST_TEST_THREADS")
+            .ok()
+            .and_then(|threads| threads.parse().ok())
+            .or_else(|| {
+                std::thread::available_parallelism()
+                    .ok()
+                    .map(|cores| cores.get() * TRIALS_PER_CORE)
+            });
+    }
+    arguments
 }
 
 /// The harness's trials for the suite's rows: `PROPERTY::ROW` for each row

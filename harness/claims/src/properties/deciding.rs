@@ -14,6 +14,7 @@
 use super::hardening::hardened_confinement;
 use crate::failure::Failure;
 use crate::row::{Row, Smoke};
+use crate::seccomp::profile::EXIT_CALL;
 use crate::smoke::{Observed, observe};
 use crate::subject::Subject;
 use crate::suite::Suite;
@@ -24,15 +25,26 @@ use std::time::Duration;
 /// it does not slow the rest of the run.
 const DECIDING_NANO_CPUS: i64 = 250_000_000;
 
-/// A run under a profile that lacks a call may hang rather than fail (see
-/// `EXIT_CALL`). Past this, such a run has failed. The same runs under the
-/// whole profile take about a second; a run slower than this only by load
-/// would count a call as needed wrongly, and the baselines' longer deadline
-/// shows whether the machine is that loaded.
-pub const RUN_DEADLINE: Duration = Duration::from_secs(5);
+/// A run without the exit call hangs rather than fails (see `EXIT_CALL`):
+/// past this, it has hung. The same run under the whole profile takes about
+/// a second.
+const HANG_DEADLINE: Duration = Duration::from_secs(5);
 
-/// How long a run under the whole profile may take.
-pub const BASELINE_DEADLINE: Duration = Duration::from_secs(30);
+/// How long any other run may take, the baselines included: long enough
+/// that a run slowed only by a loaded machine is never taken for one that
+/// failed.
+pub const RUN_DEADLINE: Duration = Duration::from_secs(30);
+
+/// How long a run refusing `calls` may take: [`HANG_DEADLINE`] if it
+/// refuses the exit call, whose refusal shows as a hang, so that the hang
+/// is told in seconds; [`RUN_DEADLINE`] otherwise.
+pub fn deadline_refusing(calls: &[&str]) -> Duration {
+    if calls.contains(&EXIT_CALL) {
+        HANG_DEADLINE
+    } else {
+        RUN_DEADLINE
+    }
+}
 
 /// One deciding run of a row.
 #[derive(Clone)]

@@ -13,7 +13,7 @@
 //! failures without a call would prove nothing.
 
 use super::Verdict;
-use super::deciding::{BASELINE_DEADLINE, Deciding, NetworkHolder, RUN_DEADLINE};
+use super::deciding::{Deciding, NetworkHolder, RUN_DEADLINE, deadline_refusing};
 use super::seccomp::{checkable_here, profile_of, shown};
 use crate::failure::Failure;
 use crate::row::Row;
@@ -181,7 +181,7 @@ impl Proof<'_> {
     async fn baseline(&self, run: &Deciding) -> Result<(), String> {
         let confinement = run.confinement(&self.subject.row, self.profile.json.to_string());
         let observed = run
-            .observe(self.suite, self.subject, &confinement, BASELINE_DEADLINE)
+            .observe(self.suite, self.subject, &confinement, RUN_DEADLINE)
             .await;
         match &observed {
             Ok(observed) if passes(&run.smoke, observed) => Ok(()),
@@ -221,8 +221,9 @@ impl Proof<'_> {
             for run in meant.iter().chain(&others) {
                 let refusing = self.profile.refusing(&[call], run.exit_code());
                 let confinement = run.confinement(&self.subject.row, refusing.to_string());
+                let deadline = deadline_refusing(&[call]);
                 let observed = run
-                    .observe(self.suite, self.subject, &confinement, RUN_DEADLINE)
+                    .observe(self.suite, self.subject, &confinement, deadline)
                     .await;
                 if !matches!(&observed, Ok(observed) if passes(&run.smoke, observed)) {
                     return Some(format!(
@@ -248,7 +249,12 @@ impl Proof<'_> {
         let confinement = run.confinement(&self.subject.row, refusing.to_string());
         for _ in 0..ATTEMPTS {
             let observed = run
-                .observe(self.suite, self.subject, &confinement, RUN_DEADLINE)
+                .observe(
+                    self.suite,
+                    self.subject,
+                    &confinement,
+                    deadline_refusing(&calls),
+                )
                 .await;
             if !matches!(&observed, Ok(observed) if passes(&run.smoke, observed)) {
                 return Err(self

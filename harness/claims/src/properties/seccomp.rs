@@ -10,7 +10,7 @@
 //! the report says so instead.
 
 use super::Verdict;
-use super::deciding::{BASELINE_DEADLINE, Deciding, NetworkHolder};
+use super::deciding::{Deciding, NetworkHolder, RUN_DEADLINE};
 use super::hardening::{CONTROL_SHELL, hardened_confinement};
 use crate::failure::Failure;
 use crate::row::Smoke;
@@ -158,7 +158,7 @@ pub async fn a_start_the_profile_refuses_is_reported_in_the_runtimes_words(
     let refusing = profile.refusing(&[NEEDED_BEFORE_EXEC], 0);
     let confinement = run.confinement(row, refusing.to_string());
     match run
-        .observe(suite, &subject, &confinement, BASELINE_DEADLINE)
+        .observe(suite, &subject, &confinement, RUN_DEADLINE)
         .await
     {
         Err(ProbeError::StartRefused {

@@ -37,9 +37,10 @@ const EMULATED_SPECIFICATION_MEMORY_BYTES: i64 = 96 * MIB;
 
 /// The specification runs by `docker exec` in a resident container, and each
 /// exec's runc init runs its Go threads inside the container's pids limit,
-/// beside the resident calc. With two execs at once, the hardened run's 8 was
-/// exceeded about once in 800 execs (measured 2026-11-24), and the exec failed
-/// before calc started; 32 leaves room, and the one-shot runs keep 8.
+/// beside the resident calc. With two execs at once (the probe runs no more
+/// in one container, `EXECS_AT_ONCE`), the hardened run's 8 was exceeded
+/// about once in 800 execs (measured 2026-11-24), and the exec failed before
+/// calc started; 32 leaves room, and the one-shot runs keep 8.
 const SPECIFICATION_PIDS_LIMIT: i64 = 32;
 
 /// One trial per case, each running the case in every image at once; a

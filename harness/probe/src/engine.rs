@@ -40,6 +40,8 @@ pub struct Engine {
     run_id: String,
     requests: AtomicU64,
     pub(crate) residents: OncePerKey<Result<Arc<Resident>, Arc<ProbeError>>>,
+    /// The exec slots of each container execed into, by ID.
+    pub(crate) exec_slots: std::sync::Mutex<HashMap<String, Arc<tokio::sync::Semaphore>>>,
     _reaper: Option<Reaper>,
 }
 
@@ -75,6 +77,7 @@ impl Engine {
             run_id,
             requests: AtomicU64::new(0),
             residents: OncePerKey::default(),
+            exec_slots: std::sync::Mutex::default(),
             _reaper: reaper,
         })
     }

@@ -21,6 +21,13 @@ use testcontainers::bollard::exec::{CreateExecOptions, StartExecOptions, StartEx
 use testcontainers::bollard::query_parameters::{
     AttachContainerOptionsBuilder, CreateContainerOptions,
 };
+use tokio::sync::Semaphore;
+
+/// Execs at once in one container; more wait their turn. Each exec's runtime
+/// init runs its threads inside the container's pids limit, beside what
+/// already runs there, so a limit sized for this many execs holds however
+/// many trials run at once (calc's specification sizes its limit for two).
+pub const EXECS_AT_ONCE: usize = 2;
 
 /// How long a finished exec may take to report its exit code.
 const EXEC_EXIT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -144,6 +151,9 @@ impl Engine {
         command: &[String],
         input: Option<&[u8]>,
     ) -> Result<Outcome, ProbeError> {
+        let slots = self.exec_slots_of(container);
+        // The semaphore is never closed, so acquiring it cannot fail.
+        let _slot = slots.acquire().await.ok();
         let docker = self.docker();
         let options = CreateExecOptions {
             cmd: Some(command.to_vec()),
@@ -175,6 +185,19 @@ impl Engine {
         };
         let code = self.exec_exit_code(&exec.id).await?;
         Ok(Outcome::from_streams(&stdout, &stderr, code))
+    }
+
+    /// The [`EXECS_AT_ONCE`] slots of `container`.
+    fn exec_slots_of(&self, container: &str) -> Arc<Semaphore> {
+        let mut slots = self
+            .exec_slots
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        Arc::clone(
+            slots
+                .entry(container.to_owned())
+                .or_insert_with(|| Arc::new(Semaphore::new(EXECS_AT_ONCE))),
+        )
     }
 
     /// The exit code of a finished exec; the engine may need a moment to record it.

@@ -35,7 +35,7 @@ pub struct Row {
 }
 
 /// A Dockerfile to build, relative to the rows file's directory.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct Build {
     pub dockerfile: String,

@@ -80,7 +80,7 @@ pub fn parse(text: &str, path: &Path, base: &Path) -> Result<Vec<Row>, RowsError
         error: Box::new(error),
     })?;
     let mut names = BTreeSet::new();
-    let mut rows = Vec::new();
+    let mut rows: Vec<Row> = Vec::new();
     for mut row in file.image {
         let invalid = |problem: &str| RowsError::Invalid {
             path: path.to_owned(),
@@ -96,12 +96,27 @@ pub fn parse(text: &str, path: &Path, base: &Path) -> Result<Vec<Row>, RowsError
         if let Some(build) = row.build.as_mut() {
             build.root = Some(base.join(build.root.take().unwrap_or_default()));
         }
+        if let Some(other) = built_otherwise(&rows, &row) {
+            return Err(invalid(&format!(
+                "builds the tag the row {other:?} builds, from another build: one image would \
+                 replace the other; give it a tag of its own, or the same build"
+            )));
+        }
         if let Some(seccomp) = row.claims.seccomp.as_mut() {
             seccomp.profile = base.join(&seccomp.profile);
         }
         rows.push(row);
     }
     Ok(rows)
+}
+
+/// The name of an earlier row that builds `row`'s tag from another build.
+fn built_otherwise<'a>(rows: &'a [Row], row: &Row) -> Option<&'a str> {
+    let build = row.build.as_ref()?;
+    rows.iter()
+        .filter_map(|other| Some((other.name.as_str(), other.build.as_ref()?)))
+        .find(|(_, other)| other.tag == build.tag && *other != build)
+        .map(|(name, _)| name)
 }
 
 /// What makes a row unusable, in words that finish "the row NAME …".
@@ -131,4 +146,50 @@ fn problem_of(row: &Row) -> Option<&'static str> {
         );
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Two rows building `tag`, the second from the stage `target`.
+    fn two_rows(target: &str) -> String {
+        format!(
+            r#"
+            [[image]]
+            name = "image"
+            build = {{ dockerfile = "Dockerfile", tag = "same:1", context = ["src"] }}
+            smoke = {{ args = ["true"], stdout = "" }}
+
+            [[image]]
+            name = "control"
+            negative_control = true
+            build = {{ dockerfile = "Dockerfile", tag = "same:1", context = ["src"]{target} }}
+            smoke = {{ args = ["true"], stdout = "" }}
+            "#
+        )
+    }
+
+    fn parsed(text: &str) -> Result<Vec<Row>, RowsError> {
+        parse(text, Path::new("rows.toml"), Path::new("/rows"))
+    }
+
+    #[test]
+    fn rows_may_share_a_tag_built_the_same_way() {
+        let rows = parsed(&two_rows(""));
+        assert!(rows.as_ref().is_ok_and(|rows| rows.len() == 2), "{rows:?}");
+    }
+
+    #[test]
+    fn rows_building_one_tag_two_ways_are_refused() {
+        let refused = parsed(&two_rows(r#", target = "debug""#)).map(|_| ());
+        let message = refused.as_ref().map_err(ToString::to_string);
+        assert!(
+            message
+                .as_ref()
+                .is_err_and(|said| said
+                    .contains(r#"the row "control" builds the tag the row "image" builds"#)),
+            "{message:?}"
+        );
+    }
 }

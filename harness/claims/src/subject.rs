@@ -5,6 +5,7 @@
 
 use crate::row::{Build, Row};
 use image_probe::build::BuildRequest;
+use image_probe::once::OncePerKey;
 use image_probe::{Engine, ImageFacts, ProbeError};
 use std::fmt;
 use std::path::PathBuf;
@@ -42,8 +43,18 @@ impl fmt::Display for Subject {
     }
 }
 
+/// The builds of a run, by tag: rows that build the same tag (an image and
+/// its negative control) share one build. Two builds exporting one name at
+/// once race on the containerd image store, and the second fails: "image
+/// … already exists" (Docker 28.5.2, 2026-12-01).
+pub type BuildsByTag = OncePerKey<Result<Duration, Arc<ProbeError>>>;
+
 /// Builds or finds the row's image and reads its facts.
-pub async fn make_ready(engine: &Engine, row: Arc<Row>) -> Result<Subject, ProbeError> {
+pub async fn make_ready(
+    engine: &Engine,
+    builds: &BuildsByTag,
+    row: Arc<Row>,
+) -> Result<Subject, ProbeError> {
     let variable = row.reference_variable();
     let (reference, label, build_time) = match (row.reference_given(), &row.reference) {
         (Some(reference), _) => {
@@ -56,7 +67,14 @@ pub async fn make_ready(engine: &Engine, row: Arc<Row>) -> Result<Subject, Probe
                 .build
                 .as_ref()
                 .ok_or_else(|| ProbeError::missing(format!("image for the row {}", row.name)))?;
-            let took = build_row(engine, &row, &build.tag, &[]).await?;
+            let took = builds
+                .get(&build.tag, || async {
+                    build_row(engine, &row, &build.tag, &[])
+                        .await
+                        .map_err(Arc::new)
+                })
+                .await
+                .map_err(ProbeError::Earlier)?;
             (build.tag.clone(), build.tag.clone(), Some(took))
         }
     };

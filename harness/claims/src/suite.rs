@@ -8,7 +8,7 @@
 use crate::failure::Failure;
 use crate::report::Report;
 use crate::row::Row;
-use crate::subject::{Subject, build_inputs_digest, build_row, make_ready};
+use crate::subject::{BuildsByTag, Subject, build_inputs_digest, build_row, make_ready};
 use image_probe::filesystem::Listing;
 use image_probe::once::OncePerKey;
 use image_probe::{Engine, ProbeError};
@@ -32,6 +32,7 @@ pub struct Suite {
     engine: Engine,
     rows: Vec<Arc<Row>>,
     subjects: OncePerKey<Result<Arc<Subject>, Arc<ProbeError>>>,
+    builds: BuildsByTag,
     listings: OncePerKey<Result<Arc<Listing>, Arc<ProbeError>>>,
     rebuilds: OncePerKey<Result<Rebuilt, Arc<Failure>>>,
     /// The second build of each reproducible row, by its tag.
@@ -80,6 +81,7 @@ impl Suite {
             engine,
             rows: rows.into_iter().map(Arc::new).collect(),
             subjects: OncePerKey::default(),
+            builds: OncePerKey::default(),
             listings: OncePerKey::default(),
             rebuilds: OncePerKey::default(),
             second_builds: OncePerKey::default(),
@@ -146,7 +148,7 @@ impl Suite {
         let ready = self
             .subjects
             .get(&row.name, || async {
-                match make_ready(&self.engine, Arc::clone(row)).await {
+                match make_ready(&self.engine, &self.builds, Arc::clone(row)).await {
                     Ok(subject) => {
                         self.record_subject(&subject);
                         Ok(Arc::new(subject))

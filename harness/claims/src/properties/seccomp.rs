@@ -26,6 +26,12 @@ use std::sync::Arc;
 /// the start fails in the runtime.
 const NEEDED_BEFORE_EXEC: &str = "close";
 
+/// Starts tried before the runtime's words count as lost. The engine does
+/// not always hand over what a failed start wrote: with four trials at once
+/// on two cores, Docker 20.10's log of it was still empty after 2 s in 2 of
+/// 5 runs of the examples (2026-12-01), and the next start's was not.
+const REFUSED_START_ATTEMPTS: usize = 3;
+
 /// What the kernel's refusal reads as, in the runtime's words.
 const REFUSED: &str = "operation not permitted";
 
@@ -157,23 +163,32 @@ pub async fn a_start_the_profile_refuses_is_reported_in_the_runtimes_words(
     let run = Deciding::smoke_run(row, network.as_ref());
     let refusing = profile.refusing(&[NEEDED_BEFORE_EXEC], 0);
     let confinement = run.confinement(row, refusing.to_string());
-    match run
-        .observe(suite, &subject, &confinement, RUN_DEADLINE)
-        .await
-    {
-        Err(ProbeError::StartRefused {
+    let mut attempts = 0;
+    let observed = loop {
+        attempts += 1;
+        let observed = run
+            .observe(suite, &subject, &confinement, RUN_DEADLINE)
+            .await;
+        if let Err(ProbeError::StartRefused {
             runtime_said: Some(said),
             ..
-        }) if said.contains(REFUSED) => Ok(()),
-        observed => Err(Failure::row(
-            &subject,
-            format!(
-                "under {} without {NEEDED_BEFORE_EXEC}, which the runtime needs before it execs \
-                 the program, the start was expected to fail with the runtime's words \
-                 (\"{REFUSED}\"), but observed: {}",
-                profile.name(),
-                shown(&observed, &subject)
-            ),
-        )),
-    }
+        }) = &observed
+            && said.contains(REFUSED)
+        {
+            return Ok(());
+        }
+        if attempts == REFUSED_START_ATTEMPTS {
+            break observed;
+        }
+    };
+    Err(Failure::row(
+        &subject,
+        format!(
+            "under {} without {NEEDED_BEFORE_EXEC}, which the runtime needs before it execs the \
+             program, the start was expected to fail with the runtime's words \
+             (\"{REFUSED}\"), but observed, {REFUSED_START_ATTEMPTS} times: {}",
+            profile.name(),
+            shown(&observed, &subject)
+        ),
+    ))
 }

@@ -23,6 +23,7 @@ use crate::subject::Subject;
 use crate::suite::Suite;
 use futures::StreamExt;
 use futures::future::BoxFuture;
+use image_probe::Confinement;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
@@ -217,13 +218,23 @@ impl Proof<'_> {
     async fn failure_without(&self, call: &str) -> Option<String> {
         let (meant, others): (Vec<&Deciding>, Vec<&Deciding>) =
             self.runs.iter().partition(|run| run.decides(call));
-        for _ in 0..ATTEMPTS {
-            for run in meant.iter().chain(&others) {
+        // Each run's reduced profile once, for all its tries.
+        let tries: Vec<(&Deciding, Confinement)> = meant
+            .into_iter()
+            .chain(others)
+            .map(|run| {
                 let refusing = self.profile.refusing(&[call], run.exit_code());
-                let confinement = run.confinement(&self.subject.row, refusing.to_string());
-                let deadline = deadline_refusing(&[call]);
+                (
+                    run,
+                    run.confinement(&self.subject.row, refusing.to_string()),
+                )
+            })
+            .collect();
+        let deadline = deadline_refusing(&[call]);
+        for _ in 0..ATTEMPTS {
+            for (run, confinement) in &tries {
                 let observed = run
-                    .observe(self.suite, self.subject, &confinement, deadline)
+                    .observe(self.suite, self.subject, confinement, deadline)
                     .await;
                 if !matches!(&observed, Ok(observed) if passes(&run.smoke, observed)) {
                     return Some(format!(
@@ -247,14 +258,10 @@ impl Proof<'_> {
         let run = &self.runs[0];
         let refusing = self.profile.refusing(&calls, run.exit_code());
         let confinement = run.confinement(&self.subject.row, refusing.to_string());
+        let deadline = deadline_refusing(&calls);
         for _ in 0..ATTEMPTS {
             let observed = run
-                .observe(
-                    self.suite,
-                    self.subject,
-                    &confinement,
-                    deadline_refusing(&calls),
-                )
+                .observe(self.suite, self.subject, &confinement, deadline)
                 .await;
             if !matches!(&observed, Ok(observed) if passes(&run.smoke, observed)) {
                 return Err(self

@@ -13,7 +13,7 @@ use super::Verdict;
 use super::deciding::{Deciding, NetworkHolder, RUN_DEADLINE};
 use super::hardening::{CONTROL_SHELL, hardened_confinement};
 use crate::failure::Failure;
-use crate::row::Smoke;
+use crate::row::{Row, Smoke};
 use crate::seccomp::profile::Profile;
 use crate::smoke::{Observed, describe, observe_smoke, verdict};
 use crate::subject::Subject;
@@ -62,10 +62,7 @@ pub(super) fn checkable_here(suite: &Suite, subject: &Subject) -> bool {
     !subject.emulated
 }
 
-pub async fn smoke_run_works_under_the_seccomp_profile(
-    suite: &Suite,
-    row: &Arc<crate::row::Row>,
-) -> Verdict {
+pub async fn smoke_run_works_under_the_seccomp_profile(suite: &Suite, row: &Arc<Row>) -> Verdict {
     let subject = suite.subject(row).await?;
     if !checkable_here(suite, &subject) {
         return Ok(());

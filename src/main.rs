@@ -1,6 +1,7 @@
 //! The command-line front end: arguments or standard input in, results and
 //! one-line errors out, and an exit code that says which kind of failure.
 
+mod stop;
 mod streams;
 
 use calc::evaluate;
@@ -89,6 +90,7 @@ fn request_from(arguments: impl IntoIterator<Item = OsString>) -> Request {
 }
 
 fn main() -> ExitCode {
+    stop::stop_on_signals();
     let mut arguments = env::args_os();
     // The program's own name.
     arguments.next();

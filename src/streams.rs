@@ -69,7 +69,8 @@ impl Write for Stream {
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        let written = self.file.write_all(&self.line);
+        // A stop signal waits for the line (see `stop.rs`).
+        let written = crate::stop::whole(|| self.file.write_all(&self.line));
         self.line.clear();
         written
     }

@@ -114,6 +114,66 @@ fn a_failing_stderr_does_not_crash() {
     );
 }
 
+/// SIGTERM (`docker stop`) and SIGINT (Ctrl-C) end calc by that signal, as
+/// before it handled them (outside PID 1 it takes their default action
+/// again, so a parent shell's loop stops on Ctrl-C), and a signal that comes
+/// while a line is being written waits for the line. The lines here are
+/// 100 KB error messages (a literal of 100,000 digits), longer than a pipe
+/// holds, so calc is sent the signal in the middle of writing one, and a
+/// write that long is not atomic: without the wait, the line is cut. (As
+/// PID 1, where the kernel ignores a default action, calc exits 143 or 130
+/// instead: the container suite's stop claim proves that.)
+#[cfg(target_os = "linux")]
+#[test]
+fn a_stop_signal_ends_calc_by_that_signal_after_whole_lines() {
+    use std::io::{Read, Write};
+    use std::os::unix::process::ExitStatusExt;
+    use std::process::{Command as Process, Stdio};
+    const DIGITS: usize = 100_000;
+    let mut line = "9".repeat(DIGITS);
+    line.push('\n');
+    for (signal, number) in [("TERM", 15), ("INT", 2)] {
+        let mut child = Process::new(calc_path())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the calc binary runs");
+        let mut stdin = child.stdin.take().expect("stdin is piped");
+        let input = line.repeat(8);
+        // Written whole and kept open, so that calc never reads end of input.
+        let writer = std::thread::spawn(move || {
+            let _ = stdin.write_all(input.as_bytes());
+            stdin
+        });
+        let mut stderr = child.stderr.take().expect("stderr is piped");
+        let mut output = vec![0; 4096];
+        stderr
+            .read_exact(&mut output)
+            .expect("calc writes its first error");
+        let sent = Process::new("kill")
+            .args(["-s", signal, &child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(sent.success(), "kill -s {signal} failed");
+        stderr
+            .read_to_end(&mut output)
+            .expect("calc's stderr reads to its end");
+        let status = child.wait().expect("calc ends");
+        drop(writer.join());
+        assert_eq!(status.signal(), Some(number), "SIG{signal}: {status:?}");
+        let text = String::from_utf8_lossy(&output);
+        let cut = text
+            .split_inclusive('\n')
+            .find(|written| !written.ends_with("does not fit in a signed 64-bit integer\n"));
+        assert!(
+            cut.is_none(),
+            "SIG{signal}: a line was cut after {} bytes",
+            cut.map_or(0, str::len)
+        );
+    }
+}
+
 /// A wrong run reads as one problem per line, multi-line values as blocks.
 #[test]
 fn a_wrong_run_is_reported_field_by_field() {

@@ -231,6 +231,46 @@ pub struct Claims {
     /// Building the Dockerfile again gives the same top layer.
     #[serde(default)]
     pub reproducible: bool,
+    /// Asked to stop as `docker stop` asks, its main process exits by
+    /// itself, in time, with the claimed code: one claim, or a list of
+    /// them (one per signal).
+    #[serde(default, deserialize_with = "one_or_more")]
+    pub stops: Vec<StopClaim>,
+}
+
+/// `{ signal = "SIGTERM", within_ms = 1000, exit_code = 143 }`: the image's
+/// main process, sent `signal` (unset: the image's stop signal, else
+/// SIGTERM, as `docker stop` chooses), exits by itself within `within_ms`
+/// with `exit_code`.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct StopClaim {
+    #[serde(default)]
+    pub signal: Option<String>,
+    pub within_ms: u64,
+    pub exit_code: i64,
+}
+
+/// The longest a stop claim may give a container: `docker stop`'s own
+/// grace period is 10 s, and a trial must end.
+pub const MAX_STOP_WITHIN_MS: u64 = 60_000;
+
+/// One table or a list of them.
+fn one_or_more<'de, D, T>(deserializer: D) -> Result<Vec<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMore<T> {
+        One(T),
+        More(Vec<T>),
+    }
+    Ok(match OneOrMore::deserialize(deserializer)? {
+        OneOrMore::One(one) => vec![one],
+        OneOrMore::More(more) => more,
+    })
 }
 
 /// A file mode in octal, such as `755`.

@@ -11,7 +11,7 @@
 //! Paths in it (Dockerfiles, build roots, seccomp profiles) are relative to
 //! the file's own directory, so a rows file works from any working directory.
 
-use crate::row::{Row, Smoke};
+use crate::row::{MAX_STOP_WITHIN_MS, Row, Smoke};
 use serde::Deserialize;
 use std::collections::BTreeSet;
 use std::fmt;
@@ -91,7 +91,7 @@ pub fn parse(text: &str, path: &Path, base: &Path) -> Result<Vec<Row>, RowsError
             return Err(invalid("is named twice: each row needs a name of its own"));
         }
         if let Some(problem) = problem_of(&row) {
-            return Err(invalid(problem));
+            return Err(invalid(&problem));
         }
         if let Some(build) = row.build.as_mut() {
             build.root = Some(base.join(build.root.take().unwrap_or_default()));
@@ -120,12 +120,14 @@ fn built_otherwise<'a>(rows: &'a [Row], row: &Row) -> Option<&'a str> {
 }
 
 /// What makes a row unusable, in words that finish "the row NAME …".
-fn problem_of(row: &Row) -> Option<&'static str> {
+fn problem_of(row: &Row) -> Option<String> {
     match (&row.build, &row.reference) {
         (None, None) => {
-            return Some("gives neither build nor reference: say where its image comes from");
+            return Some(
+                "gives neither build nor reference: say where its image comes from".to_owned(),
+            );
         }
-        (Some(_), Some(_)) => return Some("gives both build and reference: keep one"),
+        (Some(_), Some(_)) => return Some("gives both build and reference: keep one".to_owned()),
         _ => {}
     }
     let rebuild_argument = row
@@ -135,14 +137,27 @@ fn problem_of(row: &Row) -> Option<&'static str> {
     if row.claims.reproducible && !row.negative_control && rebuild_argument.is_none() {
         return Some(
             "claims reproducible but its build names no rebuild_argument, the build argument \
-             (ARG) that reruns its compile step",
+             (ARG) that reruns its compile step"
+                .to_owned(),
         );
+    }
+    if row
+        .claims
+        .stops
+        .iter()
+        .any(|stop| stop.within_ms == 0 || stop.within_ms > MAX_STOP_WITHIN_MS)
+    {
+        return Some(format!(
+            "gives a stop claim a within_ms of 0 or over {MAX_STOP_WITHIN_MS}: a container is \
+             watched for at most that long after the signal"
+        ));
     }
     if let (Some(hardened), Smoke::Http(_)) = (&row.claims.hardened, &row.smoke)
         && !hardened.network
     {
         return Some(
-            "is a server smoke-tested over the network, so its hardened run needs network = true",
+            "is a server smoke-tested over the network, so its hardened run needs network = true"
+                .to_owned(),
         );
     }
     None
@@ -191,5 +206,58 @@ mod tests {
                     .contains(r#"the row "control" builds the tag the row "image" builds"#)),
             "{message:?}"
         );
+    }
+
+    /// A row with the stop claim `stops`.
+    fn stopping(stops: &str) -> String {
+        format!(
+            r#"
+            [[image]]
+            name = "image"
+            reference = "image:1"
+            smoke = {{ args = ["true"], stdout = "" }}
+            claims = {{ stops = {stops} }}
+            "#
+        )
+    }
+
+    #[test]
+    fn a_stop_claim_is_one_table_or_a_list() {
+        let one = parsed(&stopping("{ within_ms = 1000, exit_code = 143 }"));
+        let stops = one.map(|rows| rows[0].claims.stops.clone());
+        assert_eq!(
+            stops.as_ref().map(Vec::len).ok(),
+            Some(1),
+            "{:?}",
+            stops.as_ref().err()
+        );
+        let two = parsed(&stopping(
+            r#"[{ within_ms = 1000, exit_code = 143 }, { signal = "SIGINT", within_ms = 1000, exit_code = 130 }]"#,
+        ));
+        let signals: Option<Vec<Option<String>>> = two.ok().map(|rows| {
+            rows[0]
+                .claims
+                .stops
+                .iter()
+                .map(|stop| stop.signal.clone())
+                .collect()
+        });
+        assert_eq!(signals, Some(vec![None, Some("SIGINT".to_owned())]));
+    }
+
+    #[test]
+    fn a_stop_claim_with_no_time_or_over_a_minute_is_refused() {
+        for within in ["0", "60001"] {
+            let refused = parsed(&stopping(&format!(
+                "{{ within_ms = {within}, exit_code = 143 }}"
+            )));
+            let message = refused.map(|_| ()).map_err(|error| error.to_string());
+            assert!(
+                message
+                    .as_ref()
+                    .is_err_and(|said| said.contains("a within_ms of 0 or over 60000")),
+                "within_ms = {within}: {message:?}"
+            );
+        }
     }
 }

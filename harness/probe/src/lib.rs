@@ -29,6 +29,7 @@ pub mod progress;
 pub mod reaper;
 pub mod resident;
 pub mod run;
+pub mod stop;
 
 pub use confinement::Confinement;
 pub use engine::Engine;

@@ -7,10 +7,12 @@ use crate::engine::{Engine, RequestLabel};
 use crate::error::ProbeError;
 use crate::run::{
     RunRequest, container_body, remove_on_drop, runtime_said, runtime_said_after_failure,
+    without_stdin,
 };
 use std::collections::HashMap;
 use std::time::Duration;
-use testcontainers::bollard::models::PortBinding;
+use testcontainers::bollard::Docker;
+use testcontainers::bollard::models::{ContainerCreateBody, PortBinding};
 use testcontainers::bollard::query_parameters::CreateContainerOptions;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -70,21 +72,8 @@ impl Engine {
         let docker = self.docker();
         let image = &request.image;
         let mut body = container_body(self, request, label, false);
-        body.open_stdin = Some(false);
-        body.attach_stdin = Some(false);
-        body.stdin_once = Some(false);
-        let key = format!("{port}/tcp");
-        body.exposed_ports = Some(vec![key.clone()]);
-        if let Some(host) = body.host_config.as_mut() {
-            host.port_bindings = Some(HashMap::from([(
-                key.clone(),
-                Some(vec![PortBinding {
-                    host_ip: None,
-                    // Empty: the engine picks a free port.
-                    host_port: Some(String::new()),
-                }]),
-            )]));
-        }
+        without_stdin(&mut body);
+        publish(&mut body, port);
         let created = docker
             .create_container(None::<CreateContainerOptions>, body)
             .await
@@ -97,22 +86,50 @@ impl Engine {
                 engine_said: error.to_string(),
             });
         }
-        let inspected = docker
-            .inspect_container(&created.id, None)
-            .await
-            .map_err(|e| ProbeError::engine(format!("inspect a container of {image}"), e))?;
-        let host_port = inspected
-            .network_settings
-            .and_then(|settings| settings.ports)
-            .and_then(|ports| ports.get(&key).cloned().flatten())
-            .and_then(|bindings| bindings.into_iter().find_map(|binding| binding.host_port))
-            .ok_or_else(|| ProbeError::missing(format!("published port for {key} of {image}")))?;
+        let address = published_address(docker, &created.id, image, port).await?;
         Ok(Serving {
             id: created.id,
-            address: format!("{}:{host_port}", published_host()),
+            address,
             _removal: removal,
         })
     }
+}
+
+/// Publishes the container's `port`/tcp on a free port of the engine's host.
+pub(crate) fn publish(body: &mut ContainerCreateBody, port: u16) {
+    let key = format!("{port}/tcp");
+    body.exposed_ports = Some(vec![key.clone()]);
+    if let Some(host) = body.host_config.as_mut() {
+        host.port_bindings = Some(HashMap::from([(
+            key,
+            Some(vec![PortBinding {
+                host_ip: None,
+                // Empty: the engine picks a free port.
+                host_port: Some(String::new()),
+            }]),
+        )]));
+    }
+}
+
+/// Where this process reaches the started container's published `port`.
+pub(crate) async fn published_address(
+    docker: &Docker,
+    id: &str,
+    image: &str,
+    port: u16,
+) -> Result<String, ProbeError> {
+    let key = format!("{port}/tcp");
+    let inspected = docker
+        .inspect_container(id, None)
+        .await
+        .map_err(|e| ProbeError::engine(format!("inspect a container of {image}"), e))?;
+    let host_port = inspected
+        .network_settings
+        .and_then(|settings| settings.ports)
+        .and_then(|ports| ports.get(&key).cloned().flatten())
+        .and_then(|bindings| bindings.into_iter().find_map(|binding| binding.host_port))
+        .ok_or_else(|| ProbeError::missing(format!("published port for {key} of {image}")))?;
+    Ok(format!("{}:{host_port}", published_host()))
 }
 
 /// `GET path` of a serving container over HTTP/1.0, retried until an
@@ -125,17 +142,28 @@ pub async fn http_get(
     path: &str,
     deadline: Duration,
 ) -> Result<HttpAnswer, ProbeError> {
+    http_get_at(engine, &serving.id, &serving.address, path, deadline).await
+}
+
+/// [`http_get`] of the container `id`, reached at `address`.
+pub async fn http_get_at(
+    engine: &Engine,
+    id: &str,
+    address: &str,
+    path: &str,
+    deadline: Duration,
+) -> Result<HttpAnswer, ProbeError> {
     let until = Instant::now() + deadline;
     let failed = |reason: String| ProbeError::Network {
-        address: serving.address.clone(),
+        address: address.to_owned(),
         reason,
     };
     loop {
-        let reason = match exchange_once(&serving.address, path).await {
+        let reason = match exchange_once(address, path).await {
             Ok(answer) => return Ok(answer),
             Err(reason) => reason,
         };
-        if let Some(exit) = exited(engine, &serving.id).await {
+        if let Some(exit) = exited(engine, id).await {
             return Err(failed(format!("{reason}: the server {exit}")));
         }
         if Instant::now() + RETRY_INTERVAL >= until {

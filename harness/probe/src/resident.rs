@@ -14,9 +14,11 @@ use crate::confinement::Confinement;
 use crate::engine::Engine;
 use crate::error::ProbeError;
 use crate::outcome::Outcome;
-use crate::run::{RunRequest, Writer, container_body, exchange};
+use crate::run::{RunRequest, Writer, container_body, exchange, without_stdin};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use testcontainers::bollard::Docker;
+use testcontainers::bollard::errors::Error as BollardError;
 use testcontainers::bollard::exec::{CreateExecOptions, StartExecOptions, StartExecResults};
 use testcontainers::bollard::query_parameters::{
     AttachContainerOptionsBuilder, CreateContainerOptions,
@@ -46,6 +48,16 @@ pub enum Residence {
 pub struct Resident {
     pub id: String,
     _stdin: Option<Mutex<Writer>>,
+}
+
+/// The write side of a created container's stdin: while it is held, the
+/// program reads no end of input.
+pub(crate) async fn held_stdin(docker: &Docker, id: &str) -> Result<Writer, BollardError> {
+    let attach = AttachContainerOptionsBuilder::new()
+        .stream(true)
+        .stdin(true)
+        .build();
+    Ok(docker.attach_container(id, Some(attach)).await?.input)
 }
 
 impl Engine {
@@ -85,9 +97,7 @@ impl Engine {
         let auto_remove = residence == Residence::StdinHeldOpen;
         let mut body = container_body(self, &request, &self.new_request(), auto_remove);
         if residence == Residence::OwnCommand {
-            body.open_stdin = Some(false);
-            body.attach_stdin = Some(false);
-            body.stdin_once = Some(false);
+            without_stdin(&mut body);
         }
         let created = docker
             .create_container(None::<CreateContainerOptions>, body)
@@ -97,22 +107,16 @@ impl Engine {
             })?;
         let stdin = match residence {
             Residence::OwnCommand => None,
-            Residence::StdinHeldOpen => {
-                let attach = AttachContainerOptionsBuilder::new()
-                    .stream(true)
-                    .stdin(true)
-                    .build();
-                match docker.attach_container(&created.id, Some(attach)).await {
-                    Ok(attached) => Some(Mutex::new(attached.input)),
-                    Err(error) => {
-                        self.remove_container(&created.id).await;
-                        return Err(ProbeError::engine(
-                            format!("attach to a resident container of {image}"),
-                            error,
-                        ));
-                    }
+            Residence::StdinHeldOpen => match held_stdin(docker, &created.id).await {
+                Ok(input) => Some(Mutex::new(input)),
+                Err(error) => {
+                    self.remove_container(&created.id).await;
+                    return Err(ProbeError::engine(
+                        format!("attach to a resident container of {image}"),
+                        error,
+                    ));
                 }
-            }
+            },
         };
         if let Err(error) = docker.start_container(&created.id, None).await {
             self.remove_container(&created.id).await;

@@ -113,6 +113,14 @@ pub(crate) fn container_body(
     }
 }
 
+/// A body whose container is given no stdin: a server, which runs its own
+/// command until stopped.
+pub(crate) fn without_stdin(body: &mut ContainerCreateBody) {
+    body.open_stdin = Some(false);
+    body.attach_stdin = Some(false);
+    body.stdin_once = Some(false);
+}
+
 impl Engine {
     /// Runs the request to its exit and returns its output.
     pub async fn run(&self, request: &RunRequest) -> Result<Outcome, ProbeError> {

@@ -9,4 +9,5 @@ pub mod files;
 pub mod layers;
 pub mod shell;
 pub mod size;
+pub mod stop;
 pub mod user;

@@ -14,6 +14,7 @@ pub mod seccomp;
 pub mod shell;
 pub mod size;
 pub mod smoke;
+pub mod stop;
 pub mod user;
 
 use crate::failure::Failure;
@@ -72,6 +73,10 @@ pub const ROW_PROPERTIES: &[RowProperty] = &[
         row.claims.reproducible
     }),
     row_property!(smoke::smoke_run_gives_its_expected_output, |_| true),
+    row_property!(stop::container_stops_when_asked, |row| !row
+        .claims
+        .stops
+        .is_empty()),
     row_property!(user::process_runs_as_the_claimed_user, |row| row
         .claims
         .user

@@ -26,8 +26,8 @@ pub fn markdown(report: &Report) -> String {
         out,
         "| image | tested (image ID) | architecture | obtained | bytes (unpacked) | stored bytes \
          (what a pull transfers) | layers (unpacked bytes each, non-empty) | user observed | \
-         shell present | files |{extra_titles}\n\
-         | --- | --- | --- | --- | ---: | ---: | --- | --- | --- | ---: |{extra_rule}"
+         shell present | files | asked to stop |{extra_titles}\n\
+         | --- | --- | --- | --- | ---: | ---: | --- | --- | --- | ---: | --- |{extra_rule}"
     );
     for (name, row) in &report.rows {
         let layers = or_dash(row.layer_bytes.as_ref(), |sizes| {
@@ -51,7 +51,7 @@ pub fn markdown(report: &Report) -> String {
             .collect();
         let _ = writeln!(
             out,
-            "| {name}{control} | {} ({}) | {} | {obtained} | {} | {} | {layers} | {} | {} | {} |{extra}",
+            "| {name}{control} | {} ({}) | {} | {obtained} | {} | {} | {layers} | {} | {} | {} | {} |{extra}",
             or_dash(row.reference.as_ref(), |reference| format!("`{reference}`")),
             or_dash(row.id.as_ref(), |id| id.short()),
             or_dash(row.architecture.as_ref(), ToString::to_string),
@@ -64,6 +64,7 @@ pub fn markdown(report: &Report) -> String {
             or_dash(row.shell, |present| if present { "yes" } else { "no" }
                 .to_owned()),
             or_dash(row.files, |files| files.to_string()),
+            or_dash(row.stop.as_ref(), Clone::clone),
         );
     }
     let _ = writeln!(

@@ -31,6 +31,8 @@ pub struct RowReport {
     pub user: Option<String>,
     pub shell: Option<bool>,
     pub files: Option<usize>,
+    /// What each stop signal did: "SIGTERM: exit code 143 after 12 ms".
+    pub stop: Option<String>,
     pub build: Option<Duration>,
     /// Values of the columns a program adds ([`Report::add_column`]).
     pub extra: BTreeMap<String, String>,

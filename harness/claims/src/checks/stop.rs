@@ -1,0 +1,109 @@
+//! Stops when asked: sent its stop signal, the main process exits by
+//! itself, in time, with the claimed code.
+
+use crate::row::StopClaim;
+use crate::verdict::{Mismatch, Problem, plain};
+use image_probe::stop::{StopOutcome, Stopped};
+
+/// What the claim expects, in words: "exit code 143 within 1000 ms".
+fn expected(claim: &StopClaim) -> String {
+    format!(
+        "exit code {} within {} ms",
+        claim.exit_code, claim.within_ms
+    )
+}
+
+/// What was observed, in words.
+pub fn observed(stopped: &Stopped) -> String {
+    match stopped.outcome {
+        StopOutcome::Exited { code, after } => {
+            format!("exit code {code} after {} ms", after.as_millis())
+        }
+        StopOutcome::StillRunning { after } => format!(
+            "still running {} ms after {}: its main process ignored the signal, and docker \
+             stop would wait for its SIGKILL",
+            after.as_millis(),
+            stopped.signal
+        ),
+    }
+}
+
+pub fn stops_when_asked(image: &str, claim: &StopClaim, stopped: &Stopped) -> Result<(), Mismatch> {
+    let held = match stopped.outcome {
+        StopOutcome::Exited { code, after } => {
+            code == claim.exit_code && after.as_millis() <= u128::from(claim.within_ms)
+        }
+        StopOutcome::StillRunning { .. } => false,
+    };
+    let problems = if held {
+        Vec::new()
+    } else {
+        vec![Problem::new(
+            format!("sent {} as docker stop sends it", stopped.signal),
+            plain(expected(claim)),
+            plain(observed(stopped)),
+        )]
+    };
+    Mismatch::verdict(image, problems)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn claim() -> StopClaim {
+        StopClaim {
+            signal: None,
+            within_ms: 1000,
+            exit_code: 143,
+        }
+    }
+
+    fn stopped(outcome: StopOutcome) -> Stopped {
+        Stopped {
+            signal: "SIGTERM".to_owned(),
+            outcome,
+        }
+    }
+
+    #[test]
+    fn an_exit_in_time_with_the_claimed_code_holds() {
+        let exited = stopped(StopOutcome::Exited {
+            code: 143,
+            after: Duration::from_millis(12),
+        });
+        assert!(stops_when_asked("calc:scratch", &claim(), &exited).is_ok());
+    }
+
+    #[test]
+    fn a_process_that_ignores_the_signal_is_named_with_the_time_it_was_given() {
+        let ignored = stopped(StopOutcome::StillRunning {
+            after: Duration::from_millis(1000),
+        });
+        let refuted = stops_when_asked("calc:bloated", &claim(), &ignored);
+        let message = refuted.err().map(|mismatch| mismatch.to_string());
+        assert_eq!(
+            message.as_deref(),
+            Some(
+                "calc:bloated\n  sent SIGTERM as docker stop sends it: expected exit code 143 \
+                 within 1000 ms, observed still running 1000 ms after SIGTERM: its main \
+                 process ignored the signal, and docker stop would wait for its SIGKILL"
+            )
+        );
+    }
+
+    #[test]
+    fn another_exit_code_or_a_late_exit_refutes_the_claim() {
+        let other_code = stopped(StopOutcome::Exited {
+            code: 2,
+            after: Duration::from_millis(5),
+        });
+        assert!(stops_when_asked("image", &claim(), &other_code).is_err());
+        let late = stopped(StopOutcome::Exited {
+            code: 143,
+            after: Duration::from_millis(1001),
+        });
+        assert!(stops_when_asked("image", &claim(), &late).is_err());
+    }
+}

@@ -1,0 +1,220 @@
+//! Asking a container to stop, as `docker stop` does, and watching what its
+//! main process does: a fresh container of the image, started as it stays
+//! running, sent one signal through the engine's kill endpoint, then
+//! watched until it exits or its time is up.
+//!
+//! `docker stop` sends the signal, waits, then has the engine send SIGKILL.
+//! Here no SIGKILL is sent before the time is up, so an exit within it is
+//! the process's own answer to the signal; a container still running then
+//! is killed and removed, and that is the observation.
+
+use crate::cleanup::OnDrop;
+use crate::engine::{Engine, RequestLabel};
+use crate::error::ProbeError;
+use crate::network::{http_get_at, publish, published_address};
+use crate::resident::{Residence, held_stdin};
+use crate::run::{
+    RunRequest, Writer, container_body, remove_on_drop, runtime_said_after_failure, without_stdin,
+};
+use futures::StreamExt;
+use std::time::Duration;
+use testcontainers::bollard::errors::Error as BollardError;
+use testcontainers::bollard::query_parameters::{
+    CreateContainerOptions, KillContainerOptionsBuilder, TopOptionsBuilder, WaitContainerOptions,
+};
+use tokio::time::Instant;
+
+/// What `docker stop` sends when the image names no stop signal.
+pub const DEFAULT_STOP_SIGNAL: &str = "SIGTERM";
+
+/// How long a container may take to be running its own program, not the
+/// runtime's init, once started.
+const EXEC_DEADLINE: Duration = Duration::from_secs(20);
+const EXEC_POLL: Duration = Duration::from_millis(20);
+/// Once its program runs, how long it is given to set up its signal
+/// handlers before it is asked to stop: what a program does first, before
+/// it reads input or listens (calc: its first call in `main`; Go: before
+/// `main`). A server is asked only once it answers, which is later.
+const HANDLERS_SETTLE: Duration = Duration::from_millis(100);
+/// How long a server may take to answer before it is asked to stop.
+const SERVER_READY_DEADLINE: Duration = Duration::from_secs(20);
+
+/// How the container shows that it is ready to be asked to stop.
+#[derive(Clone, Debug)]
+pub enum Readiness {
+    /// Its program runs (see [`HANDLERS_SETTLE`]).
+    Running,
+    /// It answers `GET path` on `port`, published.
+    Answers { port: u16, path: String },
+}
+
+/// One stop to try.
+#[derive(Clone, Debug)]
+pub struct StopRequest {
+    pub image: String,
+    pub residence: Residence,
+    pub readiness: Readiness,
+    /// The signal, by name (`SIGTERM`); `None`: the image's own stop
+    /// signal, else [`DEFAULT_STOP_SIGNAL`], as `docker stop` chooses.
+    pub signal: Option<String>,
+    /// How long the container is watched after the signal.
+    pub within: Duration,
+}
+
+/// What the container did when asked to stop.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Stopped {
+    /// The signal sent.
+    pub signal: String,
+    pub outcome: StopOutcome,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StopOutcome {
+    /// Its main process exited by itself, `after` the signal was sent.
+    Exited { code: i64, after: Duration },
+    /// Still running when its time was up; then killed.
+    StillRunning { after: Duration },
+}
+
+impl Engine {
+    /// Starts a container of the request's image, waits until it is ready,
+    /// sends it the signal and watches it for the request's time. The
+    /// container is removed in every case.
+    pub async fn ask_to_stop(&self, request: &StopRequest) -> Result<Stopped, ProbeError> {
+        let label = self.new_request();
+        let image = &request.image;
+        let (id, _removal, _stdin) = self.start_to_stop(request, &label).await?;
+        match &request.readiness {
+            Readiness::Running => {
+                self.wait_for_its_program(&id, image).await?;
+                tokio::time::sleep(HANDLERS_SETTLE).await;
+            }
+            Readiness::Answers { port, path } => {
+                let address = published_address(self.docker(), &id, image, *port).await?;
+                http_get_at(self, &id, &address, path, SERVER_READY_DEADLINE).await?;
+            }
+        }
+        let signal = match &request.signal {
+            Some(signal) => signal.clone(),
+            None => self.stop_signal_of(image).await?,
+        };
+        let docker = self.docker();
+        // Waiting starts before the signal, so that a fast exit is not missed.
+        let mut waiting = docker.wait_container(&id, None::<WaitContainerOptions>);
+        let sent = Instant::now();
+        docker
+            .kill_container(
+                &id,
+                Some(KillContainerOptionsBuilder::new().signal(&signal).build()),
+            )
+            .await
+            .map_err(|e| {
+                ProbeError::engine(format!("send {signal} to a container of {image}"), e)
+            })?;
+        let outcome = match tokio::time::timeout(request.within, waiting.next()).await {
+            Err(_) => StopOutcome::StillRunning {
+                after: request.within,
+            },
+            Ok(waited) => {
+                let after = sent.elapsed();
+                let code = match waited {
+                    Some(Ok(exit)) => exit.status_code,
+                    Some(Err(BollardError::DockerContainerWaitError { code, .. })) => code,
+                    Some(Err(error)) => {
+                        return Err(ProbeError::engine(format!("wait for {image}"), error));
+                    }
+                    None => return Err(ProbeError::missing(format!("exit status of {image}"))),
+                };
+                StopOutcome::Exited { code, after }
+            }
+        };
+        Ok(Stopped { signal, outcome })
+    }
+
+    /// Creates and starts the container: its stdin held open by the
+    /// returned writer where it waits on stdin, its port published where it
+    /// is a server.
+    async fn start_to_stop(
+        &self,
+        request: &StopRequest,
+        label: &RequestLabel,
+    ) -> Result<(String, OnDrop, Option<Writer>), ProbeError> {
+        let docker = self.docker();
+        let image = &request.image;
+        let run = RunRequest::new(image, &[]);
+        let mut body = container_body(self, &run, label, false);
+        if request.residence == Residence::OwnCommand {
+            without_stdin(&mut body);
+        }
+        if let Readiness::Answers { port, .. } = &request.readiness {
+            publish(&mut body, *port);
+        }
+        let created = docker
+            .create_container(None::<CreateContainerOptions>, body)
+            .await
+            .map_err(|e| ProbeError::engine(format!("create a container of {image}"), e))?;
+        let removal = remove_on_drop(docker, &created.id);
+        let hold = match request.residence {
+            Residence::OwnCommand => None,
+            Residence::StdinHeldOpen => Some(
+                held_stdin(docker, &created.id)
+                    .await
+                    .map_err(|e| ProbeError::engine(format!("attach to {image}"), e))?,
+            ),
+        };
+        if let Err(error) = docker.start_container(&created.id, None).await {
+            return Err(ProbeError::StartRefused {
+                image: image.clone(),
+                runtime_said: runtime_said_after_failure(docker, &created.id).await,
+                engine_said: error.to_string(),
+            });
+        }
+        Ok((created.id, removal, hold))
+    }
+
+    /// Waits until the container runs its own program: `docker top` shows
+    /// a process that is not the runtime's init, which execs it.
+    async fn wait_for_its_program(&self, id: &str, image: &str) -> Result<(), ProbeError> {
+        let options = TopOptionsBuilder::new().ps_args("-o pid,comm").build();
+        let until = Instant::now() + EXEC_DEADLINE;
+        loop {
+            // A container that exited has no processes to list: the top
+            // request fails, and the deadline or the stop says so.
+            if let Ok(top) = self.docker().top_processes(id, Some(options.clone())).await {
+                let programs = top.processes.unwrap_or_default();
+                if programs
+                    .iter()
+                    .any(|process| process.last().is_some_and(|comm| !comm.starts_with("runc")))
+                {
+                    return Ok(());
+                }
+            }
+            if Instant::now() >= until {
+                return Err(ProbeError::StillRunning {
+                    after: EXEC_DEADLINE,
+                    left: Some(format!(
+                        "a container of {image} whose program had not started (the runtime's \
+                         init still ran) when it was to be asked to stop"
+                    )),
+                });
+            }
+            tokio::time::sleep(EXEC_POLL).await;
+        }
+    }
+
+    /// The signal `docker stop` sends to containers of `image`: its
+    /// configured stop signal, or [`DEFAULT_STOP_SIGNAL`].
+    pub async fn stop_signal_of(&self, image: &str) -> Result<String, ProbeError> {
+        let inspected = self
+            .docker()
+            .inspect_image(image)
+            .await
+            .map_err(|e| ProbeError::engine(format!("inspect {image}"), e))?;
+        Ok(inspected
+            .config
+            .and_then(|config| config.stop_signal)
+            .filter(|signal| !signal.is_empty())
+            .unwrap_or_else(|| DEFAULT_STOP_SIGNAL.to_owned()))
+    }
+}

@@ -202,9 +202,13 @@ pub struct Claims {
     /// `uid:gid`, which every process of a running container has.
     #[serde(default)]
     pub user: Option<User>,
-    /// No shell file in the image, and `docker exec` of one fails.
+    /// No shell in the image, found by what its files are, and none runs
+    /// a script when the container is asked to.
     #[serde(default)]
     pub no_shell: bool,
+    /// No interpreter (python, perl, node, awk, …), alike.
+    #[serde(default)]
+    pub no_interpreter: bool,
     /// No setuid or setgid file.
     #[serde(default)]
     pub no_setuid: bool,

@@ -5,6 +5,7 @@
 use crate::cleanup::OnDrop;
 use crate::engine::Engine;
 use crate::error::ProbeError;
+use crate::inventory::{Classifier, Content, Identified, Reading};
 use crate::run::remove_on_drop;
 use bytes::Bytes;
 use futures::{Stream, StreamExt, TryStreamExt};
@@ -47,11 +48,39 @@ pub struct Entry {
     pub path: String,
     pub kind: Kind,
     pub mode: u32,
+    /// What a regular file's bytes say it is (see `inventory.rs`).
+    pub reading: Option<Reading>,
 }
+
+/// Any of the execute bits.
+const EXECUTABLE_BITS: u32 = 0o111;
 
 impl Entry {
     pub fn is_added_by_docker(&self) -> bool {
         DOCKER_ADDED_PATHS.contains(&self.path.as_str())
+    }
+
+    /// The known programs this file is, if it can be run: an ELF program
+    /// (its loader runs it even without an execute bit), or any file with
+    /// one. A library that holds an interpreter runs nothing by itself.
+    pub fn runnable_programs(&self) -> &[Identified] {
+        let Some(reading) = &self.reading else {
+            return &[];
+        };
+        let program = matches!(&reading.content, Content::Elf(elf) if elf.program);
+        if program || self.mode & EXECUTABLE_BITS != 0 {
+            &reading.identified
+        } else {
+            &[]
+        }
+    }
+
+    /// The loader an ELF program names, which runs it whatever its mode.
+    pub fn loader(&self) -> Option<&str> {
+        match &self.reading.as_ref()?.content {
+            Content::Elf(elf) => elf.loader.as_deref(),
+            _ => None,
+        }
     }
 }
 
@@ -136,11 +165,12 @@ fn list_tar(
     reader: impl std::io::Read,
     mut enough: impl FnMut(&Entry) -> bool,
 ) -> Result<Listing, String> {
+    let classifier = Classifier::new()?;
     let mut archive = tar::Archive::new(reader);
     let mut entries = Vec::new();
     for entry in archive.entries().map_err(|e| e.to_string())? {
-        let entry = entry.map_err(|e| e.to_string())?;
-        let header = entry.header();
+        let mut entry = entry.map_err(|e| e.to_string())?;
+        let header = entry.header().clone();
         let kind = match header.entry_type() {
             tar::EntryType::Regular => Kind::File,
             tar::EntryType::Directory => Kind::Directory,
@@ -148,14 +178,20 @@ fn list_tar(
             _ => Kind::Other,
         };
         let path = entry.path().map_err(|e| e.to_string())?;
-        let path = path.to_string_lossy();
+        let path = path
+            .to_string_lossy()
+            .trim_start_matches("./")
+            .trim_end_matches('/')
+            .to_owned();
+        let reading = match kind {
+            Kind::File => Some(classifier.read(&mut entry).map_err(|e| e.to_string())?),
+            _ => None,
+        };
         let entry = Entry {
-            path: path
-                .trim_start_matches("./")
-                .trim_end_matches('/')
-                .to_owned(),
+            path,
             kind,
             mode: header.mode().map_err(|e| e.to_string())?,
+            reading,
         };
         let stop = enough(&entry);
         entries.push(entry);

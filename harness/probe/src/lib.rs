@@ -11,6 +11,7 @@
 //! engine's facts, the resident containers and the reaper that removes this
 //! run's containers if the process is killed.
 
+pub mod argv0;
 pub mod audit;
 pub mod build;
 pub mod cleanup;
@@ -20,6 +21,7 @@ pub mod error;
 pub mod facts;
 pub mod filesystem;
 pub mod image;
+pub mod inventory;
 pub mod layer_bytes;
 pub mod network;
 pub mod once;
@@ -29,6 +31,7 @@ pub mod progress;
 pub mod reaper;
 pub mod resident;
 pub mod run;
+pub mod signatures;
 pub mod stop;
 
 pub use confinement::Confinement;

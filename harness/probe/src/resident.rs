@@ -31,6 +31,9 @@ use tokio::sync::Semaphore;
 /// many trials run at once (calc's specification sizes its limit for two).
 pub const EXECS_AT_ONCE: usize = 2;
 
+/// How long an exec may run: a program that takes longer has hung.
+pub const EXEC_DEADLINE: Duration = Duration::from_secs(30);
+
 /// How long a finished exec may take to report its exit code.
 const EXEC_EXIT_TIMEOUT: Duration = Duration::from_secs(5);
 const EXEC_EXIT_POLL: Duration = Duration::from_millis(10);
@@ -155,12 +158,46 @@ impl Engine {
         command: &[String],
         input: Option<&[u8]>,
     ) -> Result<Outcome, ProbeError> {
+        self.exec_with_env(container, command, &[], input).await
+    }
+
+    /// [`Engine::exec`] with environment variables (`NAME=value`) besides
+    /// the container's, within [`EXEC_DEADLINE`]: a program that never
+    /// exits, or never closes its output, fails instead of hanging the run.
+    pub async fn exec_with_env(
+        &self,
+        container: &str,
+        command: &[String],
+        env: &[String],
+        input: Option<&[u8]>,
+    ) -> Result<Outcome, ProbeError> {
+        let exec = self.exec_unbounded(container, command, env, input);
+        match tokio::time::timeout(EXEC_DEADLINE, exec).await {
+            Ok(outcome) => outcome,
+            Err(_) => Err(ProbeError::StillRunning {
+                after: EXEC_DEADLINE,
+                left: Some(format!(
+                    "an exec of {} left running in its container",
+                    command.join(" ")
+                )),
+            }),
+        }
+    }
+
+    async fn exec_unbounded(
+        &self,
+        container: &str,
+        command: &[String],
+        env: &[String],
+        input: Option<&[u8]>,
+    ) -> Result<Outcome, ProbeError> {
         let slots = self.exec_slots_of(container);
         // The semaphore is never closed, so acquiring it cannot fail.
         let _slot = slots.acquire().await.ok();
         let docker = self.docker();
         let options = CreateExecOptions {
             cmd: Some(command.to_vec()),
+            env: (!env.is_empty()).then(|| env.to_vec()),
             attach_stdin: Some(input.is_some()),
             attach_stdout: Some(true),
             attach_stderr: Some(true),

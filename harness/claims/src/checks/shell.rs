@@ -1,36 +1,98 @@
-//! No shell: no shell file in the image, and the engine cannot run one in it.
+//! No shell, and no interpreter: none found in the image by what its files
+//! are (see `image_probe::inventory`), and none that runs a script when
+//! the container is asked to, by the found file's real path and under the
+//! name it answers to.
 
 use crate::verdict::{Mismatch, Problem, listed, plain};
+use image_probe::signatures::{PROOF_EXIT, ProgramKind};
+use std::fmt;
 
-/// Where a shell would be: the usual ones, and busybox's in its debug images.
-pub const SHELL_PATHS: &[&str] = &["/bin/sh", "/bin/bash", "/bin/busybox", "/busybox/sh"];
+/// What `docker exec` is asked to run besides what was found: the shell
+/// most programs look for, whatever it is.
+pub const PLAIN_SHELL: &str = "/bin/sh";
 
-/// What `docker exec` is asked to run.
-pub const SHELL_EXEC: &[&str] = &["/bin/sh", "-c", "exit 0"];
+/// A file of the image that is a shell or an interpreter.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Found {
+    pub path: String,
+    pub program: String,
+    pub because: String,
+}
 
-/// `present`: the shell paths found; `exec_code`: the exit code of
-/// [`SHELL_EXEC`], `None` when the engine could not even start it.
-pub fn no_shell(image: &str, present: &[&str], exec_code: Option<i64>) -> Result<(), Mismatch> {
-    let mut problems = Vec::new();
-    if !present.is_empty() {
-        problems.push(Problem::new(
-            format!("shell files (of {})", SHELL_PATHS.join(", ")),
-            plain("none"),
-            listed(present),
-        ));
+impl fmt::Display for Found {
+    /// `/httpd is BusyBox v1.35.0 (…): it holds the applets ash and sh`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} is {}: {}", self.path, self.program, self.because)
     }
-    if exec_code == Some(0) {
+}
+
+/// One exec into the running container, and how it ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Tried {
+    pub path: String,
+    /// The command line as the program saw it: `sh -c 'exit 42'`.
+    pub command: String,
+    /// `None` when the engine could not start it.
+    pub code: Option<i64>,
+}
+
+impl Tried {
+    pub fn ran_the_script(&self) -> bool {
+        self.code == Some(PROOF_EXIT)
+    }
+
+    /// `/httpd, run as sh -c 'exit 42', exited 42`.
+    pub fn evidence(&self) -> String {
+        format!(
+            "{}, run as {}, exited {}",
+            self.path,
+            self.command,
+            self.code.unwrap_or(-1)
+        )
+    }
+}
+
+/// The image holds no program of `kind`. `complete`: whether the whole
+/// file system was read.
+pub fn none_found(
+    image: &str,
+    kind: ProgramKind,
+    found: &[Found],
+    complete: bool,
+) -> Result<(), Mismatch> {
+    let mut problems = Vec::new();
+    if !found.is_empty() {
+        let mut shown: Vec<String> = found.iter().map(ToString::to_string).collect();
+        if !complete {
+            shown.push("(reading stopped there)".to_owned());
+        }
         problems.push(Problem::new(
-            format!("docker exec {}", shell_words(SHELL_EXEC)),
-            plain("a failure"),
-            plain("exit code 0"),
+            format!("{}s, found by what the files are", kind.as_str()),
+            plain("none"),
+            listed(&shown),
         ));
     }
     Mismatch::verdict(image, problems)
 }
 
-/// `/bin/sh -c 'exit 0'`.
-fn shell_words(words: &[&str]) -> String {
+/// No exec of a program of `kind` ran its script.
+pub fn none_runs(image: &str, kind: ProgramKind, tried: &[Tried]) -> Result<(), Mismatch> {
+    let problems = tried
+        .iter()
+        .filter(|tried| tried.ran_the_script())
+        .map(|tried| {
+            Problem::new(
+                format!("docker exec of {} as {}", tried.path, tried.command),
+                plain(format!("no {} to run it", kind.as_str())),
+                plain(format!("exit code {PROOF_EXIT}: it ran the script")),
+            )
+        })
+        .collect();
+    Mismatch::verdict(image, problems)
+}
+
+/// `sh -c 'exit 42'`: words with a space are quoted.
+pub fn command_words(words: &[&str]) -> String {
     let quoted: Vec<String> = words
         .iter()
         .map(|word| {
@@ -42,4 +104,60 @@ fn shell_words(words: &[&str]) -> String {
         })
         .collect();
     quoted.join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_renamed_busybox_is_named_with_its_version_and_applets() {
+        let found = [Found {
+            path: "/httpd".to_owned(),
+            program: "BusyBox v1.35.0 (Debian 1:1.35.0-4+deb12u1+b1)".to_owned(),
+            because: "it holds the applets ash and sh".to_owned(),
+        }];
+        let refuted = none_found("httpd:1", ProgramKind::Shell, &found, true);
+        assert_eq!(
+            refuted
+                .err()
+                .map(|mismatch| mismatch.to_string())
+                .as_deref(),
+            Some(
+                "httpd:1\n  shells, found by what the files are: expected none, observed \
+                 /httpd is BusyBox v1.35.0 (Debian 1:1.35.0-4+deb12u1+b1): it holds the \
+                 applets ash and sh"
+            )
+        );
+        assert!(none_found("calc:scratch", ProgramKind::Shell, &[], true).is_ok());
+    }
+
+    #[test]
+    fn only_an_exec_that_ran_the_script_refutes_the_claim() {
+        let refused = Tried {
+            path: "/bin/sh".to_owned(),
+            command: command_words(&["/bin/sh", "-c", "exit 42"]),
+            code: None,
+        };
+        let other = Tried {
+            code: Some(127),
+            ..refused.clone()
+        };
+        assert!(none_runs("image", ProgramKind::Shell, &[refused, other]).is_ok());
+        let ran = Tried {
+            path: "/httpd".to_owned(),
+            command: command_words(&["sh", "-c", "exit 42"]),
+            code: Some(42),
+        };
+        let message = none_runs("image", ProgramKind::Shell, &[ran])
+            .err()
+            .map(|mismatch| mismatch.to_string());
+        assert_eq!(
+            message.as_deref(),
+            Some(
+                "image\n  docker exec of /httpd as sh -c 'exit 42': expected no shell to run \
+                 it, observed exit code 42: it ran the script"
+            )
+        );
+    }
 }

@@ -39,7 +39,7 @@ pub fn stops_when_asked(image: &str, claim: &StopClaim, stopped: &Stopped) -> Re
         Vec::new()
     } else {
         vec![Problem::new(
-            format!("sent {} as docker stop sends it", stopped.signal),
+            format!("asked to stop with {}", stopped.signal),
             plain(expected(claim)),
             plain(observed(stopped)),
         )]
@@ -86,7 +86,7 @@ mod tests {
         assert_eq!(
             message.as_deref(),
             Some(
-                "calc:bloated\n  sent SIGTERM as docker stop sends it: expected exit code 143 \
+                "calc:bloated\n  asked to stop with SIGTERM: expected exit code 143 \
                  within 1000 ms, observed still running 1000 ms after SIGTERM: its main \
                  process ignored the signal, and docker stop would wait for its SIGKILL"
             )

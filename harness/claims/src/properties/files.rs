@@ -2,47 +2,16 @@
 //! files allowed and no other, the layers claimed, and no setuid or setgid file.
 
 use super::Verdict;
+use super::inventory::listing;
 use crate::checks::files::{holds_only, is_setuid_file, no_setuid, refutes_holds_only};
 use crate::checks::layers::layer_count;
 use crate::judge::judge;
 use crate::row::Row;
-use crate::subject::Subject;
 use crate::suite::Suite;
 use crate::verdict::Evidence;
-use image_probe::filesystem::{Entry, Kind, Listing};
+use image_probe::filesystem::{Entry, Listing};
 use std::collections::BTreeMap;
 use std::sync::Arc;
-
-/// The image's file system. A negative control is read only until it has
-/// refuted each file-system claim it makes: the bloated image is 1.8 GB,
-/// and reading all of it takes longer than the rest of the suite.
-async fn listing(
-    suite: &Suite,
-    subject: &Subject,
-) -> Result<Arc<Listing>, crate::failure::Failure> {
-    let claims = &subject.row.claims;
-    let allowed = claims.files.clone();
-    let checks_setuid = claims.no_setuid;
-    let control = subject.row.negative_control;
-    let (mut other_file, mut setuid_file) = (allowed.is_none(), !checks_setuid);
-    let enough = move |entry: &Entry| {
-        if let Some(allowed) = &allowed {
-            other_file |= refutes_holds_only(allowed, entry);
-        }
-        setuid_file |= is_setuid_file(entry);
-        control && other_file && setuid_file
-    };
-    let listing = suite.listing(subject, enough).await?;
-    if listing.complete {
-        let files = listing
-            .entries
-            .iter()
-            .filter(|entry| !entry.is_added_by_docker() && entry.kind != Kind::Directory)
-            .count();
-        suite.report().row(&subject.row.name).files = Some(files);
-    }
-    Ok(listing)
-}
 
 /// The path of the first entry that refutes a claim, as evidence.
 fn first_path(listing: &Listing, refutes: impl Fn(&Entry) -> bool) -> Evidence {

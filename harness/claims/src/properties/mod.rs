@@ -8,6 +8,7 @@ pub mod deciding;
 pub mod files;
 pub mod hardening;
 pub mod hygiene;
+pub mod inventory;
 pub mod minimality;
 pub mod reproducibility;
 pub mod seccomp;
@@ -85,6 +86,12 @@ pub const ROW_PROPERTIES: &[RowProperty] = &[
     row_property!(shell::no_shell_runs_in_the_container, |row| row
         .claims
         .no_shell),
+    row_property!(shell::image_has_no_interpreter_file, |row| row
+        .claims
+        .no_interpreter),
+    row_property!(shell::no_interpreter_runs_in_the_container, |row| row
+        .claims
+        .no_interpreter),
     row_property!(files::image_holds_only_its_files, |row| row
         .claims
         .files

@@ -58,23 +58,30 @@ pub fn text(value: &str) -> Shown {
     }
 }
 
-/// A line with control characters escaped and its length bounded.
+/// A line with control characters escaped and its length bounded: no more
+/// of it is escaped than is shown (escaping a 5 GB line whole to show 160
+/// characters of it took 5.9 GB, 2026-12-03).
 fn visible(line: &str) -> String {
     let mut escaped = String::new();
-    for c in line.chars() {
+    let mut shown = 0;
+    let mut chars = line.chars();
+    for c in chars.by_ref() {
         if c.is_control() {
             escaped.extend(c.escape_default());
         } else {
             escaped.push(c);
         }
+        shown += 1;
+        if escaped.chars().count() >= MAX_LINE_CHARS {
+            break;
+        }
     }
-    let length = escaped.chars().count();
-    if length <= MAX_LINE_CHARS {
-        escaped
-    } else {
-        let head: String = escaped.chars().take(MAX_LINE_CHARS).collect();
-        format!("{head}… ({length} characters)")
+    let rest = chars.count();
+    if rest == 0 && escaped.chars().count() <= MAX_LINE_CHARS {
+        return escaped;
     }
+    let head: String = escaped.chars().take(MAX_LINE_CHARS).collect();
+    format!("{head}… ({} characters)", shown + rest)
 }
 
 /// One thing that is not as expected.
@@ -230,4 +237,30 @@ pub fn outcome_differences(
         ));
     }
     problems
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_line_of_control_characters_is_shown_cut_with_its_length() {
+        let flood = "\0".repeat(1_000_000);
+        let Shown::Inline(shown) = text(&flood) else {
+            panic!("one line is shown inline");
+        };
+        assert_eq!(
+            shown,
+            format!(
+                "\"{}… (1000000 characters)\" with no final newline",
+                "\\u{0}".repeat(MAX_LINE_CHARS / 5)
+            )
+        );
+    }
+
+    #[test]
+    fn a_line_within_the_bound_is_shown_whole() {
+        let line = "y".repeat(MAX_LINE_CHARS);
+        assert!(text(&format!("{line}\n")) == plain(format!("\"{line}\"")));
+    }
 }

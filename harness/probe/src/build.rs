@@ -3,6 +3,7 @@
 //! terminal, and a failed build names its failing step with that step's output.
 //! testcontainers' own build reports a failure only as "exit code: 1".
 
+use crate::deadline::{self, within};
 use crate::engine::Engine;
 use crate::error::ProbeError;
 use crate::progress::{BuildProgress, REPORT_INTERVAL};
@@ -44,6 +45,11 @@ impl BuildRequest<'_> {
 impl Engine {
     /// Builds the image and returns how long it took.
     pub async fn build(&self, request: &BuildRequest<'_>) -> Result<Duration, ProbeError> {
+        let doing = format!("building {} from {}", request.tag, request.dockerfile);
+        within(deadline::BUILD, &doing, self.build_unbounded(request)).await
+    }
+
+    async fn build_unbounded(&self, request: &BuildRequest<'_>) -> Result<Duration, ProbeError> {
         let failed = |explanation: String| ProbeError::Build {
             tag: request.tag.to_owned(),
             dockerfile: request.dockerfile.to_owned(),

@@ -54,6 +54,10 @@ pub enum ProbeError {
         exit_code: Option<i64>,
         said: Option<String>,
     },
+    /// What the image controls crossed a bound the harness reads it within:
+    /// output without end, a file system of too many entries, a read that
+    /// takes too long. `what` says what, `bound` the limit.
+    Bound { what: String, bound: String },
     /// The same failure as an earlier attempt at the same work, which is
     /// done once per run (such as starting a resident container).
     Earlier(Arc<ProbeError>),
@@ -128,6 +132,11 @@ impl fmt::Display for ProbeError {
                 write!(f, "no exchange with {address}: {reason}")
             }
             ProbeError::Earlier(error) => write!(f, "{error}"),
+            ProbeError::Bound { what, bound } => write!(
+                f,
+                "{what}, past the harness's bound of {bound}: an image's program or files are \
+                 read within bounds, so that no image can exhaust the machine that checks it"
+            ),
             ProbeError::NotRunning { exit_code, said } => {
                 write!(
                     f,

@@ -1,8 +1,9 @@
 //! What is inside an image, seen from outside with no shell needed: the file
 //! system of a container that is created and never started, through
-//! `docker export` and `docker cp`.
+//! `docker export`, each regular file's bytes read for what it is.
 
 use crate::cleanup::OnDrop;
+use crate::deadline::{self, within};
 use crate::engine::Engine;
 use crate::error::ProbeError;
 use crate::inventory::{Classifier, Content, Identified, Reading};
@@ -12,9 +13,7 @@ use futures::{Stream, StreamExt, TryStreamExt};
 use testcontainers::bollard::Docker;
 use testcontainers::bollard::errors::Error as BollardError;
 use testcontainers::bollard::models::ContainerCreateBody;
-use testcontainers::bollard::query_parameters::{
-    CreateContainerOptions, DownloadFromContainerOptionsBuilder,
-};
+use testcontainers::bollard::query_parameters::CreateContainerOptions;
 use tokio_util::io::{StreamReader, SyncIoBridge};
 
 /// Paths Docker itself adds to every container (the init layer and mount
@@ -33,6 +32,11 @@ pub const DOCKER_ADDED_PATHS: &[&str] = &[
     "proc",
     "sys",
 ];
+
+/// The most entries a listing holds: each costs the listing about a
+/// hundred bytes, and a layer can be made of millions of empty files.
+/// Debian's full image holds about 24,000.
+pub const MAX_LISTED_ENTRIES: usize = 1_000_000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -122,23 +126,23 @@ impl Unstarted {
         &self,
         enough: impl FnMut(&Entry) -> bool + Send + 'static,
     ) -> Result<Listing, ProbeError> {
-        let stream = self.docker.export_container(&self.id);
-        read_tar(stream, enough).await
+        self.entries_within(enough, MAX_LISTED_ENTRIES).await
     }
 
-    /// Whether a path exists, symbolic links resolved by the engine as `docker cp` does.
-    pub async fn has_path(&self, path: &str) -> Result<bool, ProbeError> {
-        let options = DownloadFromContainerOptionsBuilder::new()
-            .path(path)
-            .build();
-        let mut stream = self.docker.download_from_container(&self.id, Some(options));
-        match stream.next().await {
-            Some(Err(BollardError::DockerResponseServerError {
-                status_code: 404, ..
-            })) => Ok(false),
-            Some(Err(error)) => Err(ProbeError::engine(format!("look for {path}"), error)),
-            Some(Ok(_)) | None => Ok(true),
-        }
+    /// [`Unstarted::entries_until`], at most `max_entries` of them, within
+    /// [`deadline::IMAGE_READING`].
+    pub async fn entries_within(
+        &self,
+        enough: impl FnMut(&Entry) -> bool + Send + 'static,
+        max_entries: usize,
+    ) -> Result<Listing, ProbeError> {
+        let stream = self.docker.export_container(&self.id);
+        within(
+            deadline::IMAGE_READING,
+            "reading its file system (docker export)",
+            read_tar(stream, enough, max_entries),
+        )
+        .await
     }
 }
 
@@ -151,25 +155,38 @@ pub struct Listing {
 async fn read_tar(
     stream: impl Stream<Item = Result<Bytes, BollardError>> + Send + 'static,
     enough: impl FnMut(&Entry) -> bool + Send + 'static,
+    max_entries: usize,
 ) -> Result<Listing, ProbeError> {
-    let stream = stream.map_err(std::io::Error::other).boxed();
+    // The stream ends when this future is dropped (its deadline passed), so
+    // that the thread reading it ends too.
+    let (_reading, abandoned) = futures::channel::oneshot::channel::<()>();
+    let stream = stream
+        .map_err(std::io::Error::other)
+        .take_until(abandoned)
+        .boxed();
     // Reads the tar as it streams: an image can be gigabytes.
     let reader = SyncIoBridge::new(StreamReader::new(stream));
-    let listed = tokio::task::spawn_blocking(move || list_tar(reader, enough)).await;
-    listed
-        .map_err(|e| ProbeError::unreadable("a container's export", e))?
-        .map_err(|e| ProbeError::unreadable("a container's export", e))
+    let listed = tokio::task::spawn_blocking(move || list_tar(reader, enough, max_entries)).await;
+    listed.map_err(|e| ProbeError::unreadable("a container's export", e))?
 }
 
 fn list_tar(
     reader: impl std::io::Read,
     mut enough: impl FnMut(&Entry) -> bool,
-) -> Result<Listing, String> {
-    let classifier = Classifier::new()?;
+    max_entries: usize,
+) -> Result<Listing, ProbeError> {
+    let unreadable = |e: &dyn std::fmt::Display| ProbeError::unreadable("a container's export", e);
+    let classifier = Classifier::new().map_err(|e| unreadable(&e))?;
     let mut archive = tar::Archive::new(reader);
     let mut entries = Vec::new();
-    for entry in archive.entries().map_err(|e| e.to_string())? {
-        let mut entry = entry.map_err(|e| e.to_string())?;
+    for entry in archive.entries().map_err(|e| unreadable(&e))? {
+        if entries.len() >= max_entries {
+            return Err(ProbeError::Bound {
+                what: format!("its file system holds more than {max_entries} entries"),
+                bound: format!("{max_entries} entries"),
+            });
+        }
+        let mut entry = entry.map_err(|e| unreadable(&e))?;
         let header = entry.header().clone();
         let kind = match header.entry_type() {
             tar::EntryType::Regular => Kind::File,
@@ -177,20 +194,20 @@ fn list_tar(
             tar::EntryType::Symlink => Kind::Symlink,
             _ => Kind::Other,
         };
-        let path = entry.path().map_err(|e| e.to_string())?;
+        let path = entry.path().map_err(|e| unreadable(&e))?;
         let path = path
             .to_string_lossy()
             .trim_start_matches("./")
             .trim_end_matches('/')
             .to_owned();
         let reading = match kind {
-            Kind::File => Some(classifier.read(&mut entry).map_err(|e| e.to_string())?),
+            Kind::File => Some(classifier.read(&mut entry).map_err(|e| unreadable(&e))?),
             _ => None,
         };
         let entry = Entry {
             path,
             kind,
-            mode: header.mode().map_err(|e| e.to_string())?,
+            mode: header.mode().map_err(|e| unreadable(&e))?,
             reading,
         };
         let stop = enough(&entry);

@@ -13,6 +13,7 @@
 //! The containerd store reports the stored bytes as the image's size, so
 //! there the unpacked bytes are counted here, from `docker save`'s archive.
 
+use crate::deadline::{self, within};
 use crate::engine::Engine;
 use crate::error::ProbeError;
 use bytes::Bytes;
@@ -47,16 +48,26 @@ const SNIFFED: usize = 512;
 impl Engine {
     pub async fn layer_bytes(&self, reference: &str) -> Result<Vec<LayerBytes>, ProbeError> {
         let stream = self.docker().export_image(reference);
-        read_archive(stream).await.map_err(|problem| {
-            ProbeError::unreadable(format!("the layers of {reference}"), problem)
-        })
+        let reading = async {
+            read_archive(stream).await.map_err(|problem| {
+                ProbeError::unreadable(format!("the layers of {reference}"), problem)
+            })
+        };
+        let doing = format!("reading the layers of {reference} (docker save)");
+        within(deadline::IMAGE_READING, &doing, reading).await
     }
 }
 
 async fn read_archive(
     stream: impl Stream<Item = Result<Bytes, BollardError>> + Send + 'static,
 ) -> Result<Vec<LayerBytes>, String> {
-    let stream = stream.map_err(std::io::Error::other).boxed();
+    // The stream ends when this future is dropped (its deadline passed), so
+    // that the thread reading it ends too.
+    let (_reading, abandoned) = futures::channel::oneshot::channel::<()>();
+    let stream = stream
+        .map_err(std::io::Error::other)
+        .take_until(abandoned)
+        .boxed();
     let reader = SyncIoBridge::new(StreamReader::new(stream));
     tokio::task::spawn_blocking(move || count_archive(reader))
         .await

@@ -16,6 +16,7 @@ pub mod audit;
 pub mod build;
 pub mod cleanup;
 pub mod confinement;
+pub mod deadline;
 pub mod engine;
 pub mod error;
 pub mod facts;

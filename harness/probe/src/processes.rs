@@ -1,6 +1,7 @@
 //! Who runs in a container, as the host sees it through the engine's top
 //! endpoint: the real process, not what the image config says.
 
+use crate::deadline::{self, within};
 use crate::engine::Engine;
 use crate::error::ProbeError;
 use testcontainers::bollard::query_parameters::TopOptionsBuilder;
@@ -20,11 +21,18 @@ impl Engine {
         let options = TopOptionsBuilder::new()
             .ps_args("-eo pid,uid,gid,comm")
             .build();
-        let top = self
-            .docker()
-            .top_processes(container, Some(options))
-            .await
-            .map_err(|e| ProbeError::engine("list its processes (docker top)", e))?;
+        let listing = async {
+            self.docker()
+                .top_processes(container, Some(options))
+                .await
+                .map_err(|e| ProbeError::engine("list its processes (docker top)", e))
+        };
+        let top = within(
+            deadline::PROCESS_LISTING,
+            "listing its processes (docker top)",
+            listing,
+        )
+        .await?;
         let titles = top.titles.unwrap_or_default();
         let column = |name: &str| {
             titles

@@ -11,6 +11,7 @@
 //!   it, or the reaper does.
 
 use crate::confinement::Confinement;
+use crate::deadline::{self, within};
 use crate::engine::Engine;
 use crate::error::ProbeError;
 use crate::outcome::Outcome;
@@ -78,7 +79,9 @@ impl Engine {
         let started = self
             .residents
             .get(&key, || async {
-                match self.start_resident(image, residence, confinement).await {
+                let start = self.start_resident(image, residence, confinement);
+                let doing = format!("starting a resident container of {image}");
+                match within(deadline::RESIDENT_START, &doing, start).await {
                     Ok(resident) => Ok(Arc::new(resident)),
                     Err(error) => Err(Arc::new(error)),
                 }
@@ -163,7 +166,8 @@ impl Engine {
 
     /// [`Engine::exec`] with environment variables (`NAME=value`) besides
     /// the container's, within [`EXEC_DEADLINE`]: a program that never
-    /// exits, or never closes its output, fails instead of hanging the run.
+    /// exits, or never closes its output, fails instead of hanging the run
+    /// (it is left in the container, which the run's end removes).
     pub async fn exec_with_env(
         &self,
         container: &str,
@@ -171,11 +175,24 @@ impl Engine {
         env: &[String],
         input: Option<&[u8]>,
     ) -> Result<Outcome, ProbeError> {
+        self.exec_within(container, command, env, input, EXEC_DEADLINE)
+            .await
+    }
+
+    /// [`Engine::exec_with_env`] within `deadline`.
+    pub async fn exec_within(
+        &self,
+        container: &str,
+        command: &[String],
+        env: &[String],
+        input: Option<&[u8]>,
+        deadline: Duration,
+    ) -> Result<Outcome, ProbeError> {
         let exec = self.exec_unbounded(container, command, env, input);
-        match tokio::time::timeout(EXEC_DEADLINE, exec).await {
+        match tokio::time::timeout(deadline, exec).await {
             Ok(outcome) => outcome,
             Err(_) => Err(ProbeError::StillRunning {
-                after: EXEC_DEADLINE,
+                after: deadline,
                 left: Some(format!(
                     "an exec of {} left running in its container",
                     command.join(" ")

@@ -274,6 +274,11 @@ pub async fn runtime_said(docker: &Docker, id: &str) -> Option<String> {
     })
 }
 
+/// The most bytes of each stream a run or an exec keeps: what a check
+/// compares is far smaller, and an image's program may write without end
+/// (2 GB of `y` took 3.9 GB of memory before this bound, 2026-12-03).
+pub const MAX_OUTPUT_BYTES: usize = 1024 * 1024;
+
 pub type Writer = Pin<Box<dyn AsyncWrite + Send>>;
 type Frames = Pin<Box<dyn Stream<Item = Result<LogOutput, BollardError>> + Send>>;
 
@@ -297,22 +302,35 @@ pub async fn exchange(
     let read = async move {
         let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
         while let Some(frame) = output.next().await {
-            match frame.map_err(|e| ProbeError::engine("read a container's output", e))? {
-                LogOutput::StdOut { message } => stdout.extend_from_slice(&message),
-                LogOutput::StdErr { message } => stderr.extend_from_slice(&message),
-                _ => {}
+            let (kept, name, message) =
+                match frame.map_err(|e| ProbeError::engine("read a container's output", e))? {
+                    LogOutput::StdOut { message } => (&mut stdout, "stdout", message),
+                    LogOutput::StdErr { message } => (&mut stderr, "stderr", message),
+                    _ => continue,
+                };
+            if kept.len() + message.len() > MAX_OUTPUT_BYTES {
+                // Reading stops here; the caller removes the container.
+                return Err(ProbeError::Bound {
+                    what: format!("it wrote more than {MAX_OUTPUT_BYTES} bytes to {name}"),
+                    bound: format!("{MAX_OUTPUT_BYTES} bytes of each stream"),
+                });
             }
+            kept.extend_from_slice(&message);
         }
         Ok::<_, ProbeError>((stdout, stderr))
     };
-    let (written, read) = tokio::join!(write, read);
-    // A program that exits without reading all its input closes the pipe:
-    // what it printed, and its exit code, still say what happened.
-    let output = read?;
-    if let Err(error) = written
-        && error.kind() != std::io::ErrorKind::BrokenPipe
-    {
-        return Err(ProbeError::unreadable("the run's stdin", error));
-    }
+    let write = async move {
+        match write.await {
+            // A program that exits without reading all its input closes the
+            // pipe: what it printed, and its exit code, still say what happened.
+            Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => {
+                Err(ProbeError::unreadable("the run's stdin", error))
+            }
+            _ => Ok(()),
+        }
+    };
+    // A read that fails (past its bound) ends the write too, which may be
+    // blocked on a program that never reads.
+    let ((), output) = tokio::try_join!(write, read)?;
     Ok(output)
 }

@@ -1,0 +1,34 @@
+//! How long each request that an image can make slow may take. An image
+//! controls what its program does and what its files hold, so a start, a
+//! listing of its processes or of its files, and a build each have a
+//! deadline, past which the request fails with what it was doing.
+
+use crate::error::ProbeError;
+use std::future::Future;
+use std::time::Duration;
+
+/// A resident container's start: the engine answers once its program runs.
+pub const RESIDENT_START: Duration = Duration::from_secs(60);
+/// `docker top`, which runs `ps` on the engine's host.
+pub const PROCESS_LISTING: Duration = Duration::from_secs(30);
+/// Reading an image's file system (`docker export`) or its layers (`docker
+/// save`): the bloated control's 1.8 GB took about 30 s (2026-12-01).
+pub const IMAGE_READING: Duration = Duration::from_secs(600);
+/// A build: the coldest here, the arm64 images', took 5 min 47 s.
+pub const BUILD: Duration = Duration::from_secs(1800);
+
+/// `work` within `deadline`, or a [`ProbeError::Bound`] that says what was
+/// being done.
+pub async fn within<T>(
+    deadline: Duration,
+    doing: &str,
+    work: impl Future<Output = Result<T, ProbeError>>,
+) -> Result<T, ProbeError> {
+    match tokio::time::timeout(deadline, work).await {
+        Ok(result) => result,
+        Err(_) => Err(ProbeError::Bound {
+            what: format!("{doing} took more than {} s", deadline.as_secs()),
+            bound: format!("{} s", deadline.as_secs()),
+        }),
+    }
+}

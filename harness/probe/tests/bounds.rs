@@ -1,0 +1,123 @@
+//! An image controls what its program writes and how long it runs, and
+//! what its file system holds: each bound the probe reads an image within,
+//! crossed on purpose by a program of Debian's image, which the engine of
+//! every suite holds (tools/seed-base-images). Each must fail with a
+//! message naming the bound, in bounded time and memory, never hang.
+
+use image_probe::filesystem::MAX_LISTED_ENTRIES;
+use image_probe::resident::Residence;
+use image_probe::run::{MAX_OUTPUT_BYTES, RunRequest};
+use image_probe::{Confinement, Engine, ProbeError};
+use std::future::Future;
+use std::time::Duration;
+
+/// A program's image that every engine of the suite holds.
+const IMAGE: &str = "debian:bookworm-slim";
+
+/// Runs `test` against a connected engine, then removes what it left.
+fn on_engine<F: Future<Output = ()>>(test: impl FnOnce(std::sync::Arc<Engine>) -> F) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime starts");
+    runtime.block_on(async {
+        let engine = std::sync::Arc::new(Engine::connect().await.expect("an engine answers"));
+        test(std::sync::Arc::clone(&engine)).await;
+        engine
+            .remove_run_containers()
+            .await
+            .expect("the run's containers are removed");
+    });
+}
+
+fn bound_crossed(result: Result<image_probe::Outcome, ProbeError>, said: &str) {
+    match result {
+        Err(error @ ProbeError::Bound { .. }) => {
+            let message = error.to_string();
+            assert!(
+                message.contains(said),
+                "the message {message:?} names no {said:?}"
+            );
+        }
+        other => panic!("expected the bound to be crossed ({said}), got {other:?}"),
+    }
+}
+
+#[test]
+fn a_run_that_writes_lines_without_end_fails_at_the_output_bound() {
+    on_engine(|engine| async move {
+        let flood = RunRequest::new(IMAGE, &["yes"]);
+        let said = format!("it wrote more than {MAX_OUTPUT_BYTES} bytes to stdout");
+        bound_crossed(engine.run(&flood).await, &said);
+    });
+}
+
+#[test]
+fn a_run_that_writes_nul_bytes_with_no_newline_fails_at_the_output_bound() {
+    on_engine(|engine| async move {
+        let flood = RunRequest::new(IMAGE, &["sh", "-c", "head -c 100000000 /dev/zero >&2"]);
+        let said = format!("it wrote more than {MAX_OUTPUT_BYTES} bytes to stderr");
+        bound_crossed(engine.run(&flood).await, &said);
+    });
+}
+
+#[test]
+fn an_exec_that_writes_without_end_fails_at_the_output_bound() {
+    on_engine(|engine| async move {
+        let resident = engine
+            .resident(IMAGE, Residence::StdinHeldOpen, &Confinement::NONE)
+            .await
+            .expect("a resident starts");
+        let flood = engine.exec(&resident, &["yes".to_owned()], None).await;
+        let said = format!("it wrote more than {MAX_OUTPUT_BYTES} bytes to stdout");
+        bound_crossed(flood, &said);
+    });
+}
+
+#[test]
+fn an_exec_that_never_ends_fails_at_its_deadline() {
+    on_engine(|engine| async move {
+        let resident = engine
+            .resident(IMAGE, Residence::StdinHeldOpen, &Confinement::NONE)
+            .await
+            .expect("a resident starts");
+        let forever = ["sleep".to_owned(), "infinity".to_owned()];
+        let hung = engine
+            .exec_within(&resident, &forever, &[], None, Duration::from_secs(2))
+            .await;
+        let message = hung.as_ref().map_err(ToString::to_string).err();
+        assert!(
+            message
+                .as_deref()
+                .is_some_and(|said| said.starts_with("still running after 2 s")),
+            "{hung:?}"
+        );
+    });
+}
+
+/// The real bound is a million entries, which Debian's image does not
+/// approach; a bound of a hundred is crossed the same way.
+#[test]
+fn a_file_system_of_more_entries_than_the_bound_fails() {
+    assert!(MAX_LISTED_ENTRIES > 100);
+    on_engine(|engine| async move {
+        let unstarted = engine
+            .unstarted(IMAGE)
+            .await
+            .expect("a container is created");
+        let listed = unstarted.entries_within(|_| false, 100).await;
+        match listed {
+            Err(error @ ProbeError::Bound { .. }) => assert!(
+                error
+                    .to_string()
+                    .contains("its file system holds more than 100 entries"),
+                "{error}"
+            ),
+            Err(other) => panic!("expected the entries bound, got {other}"),
+            Ok(listing) => panic!(
+                "{} entries listed past a bound of 100",
+                listing.entries.len()
+            ),
+        }
+    });
+}

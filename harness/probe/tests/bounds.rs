@@ -121,3 +121,17 @@ fn a_file_system_of_more_entries_than_the_bound_fails() {
         }
     });
 }
+
+#[test]
+fn a_run_that_never_ends_fails_at_its_deadline_and_is_removed() {
+    on_engine(|engine| async move {
+        let forever = RunRequest::new(IMAGE, &["sleep", "infinity"]);
+        let hung = engine.run_within(&forever, Duration::from_secs(2)).await;
+        let message = hung.as_ref().map_err(ToString::to_string).err();
+        assert_eq!(
+            message.as_deref(),
+            Some("still running after 2 s (removed)"),
+            "{hung:?}"
+        );
+    });
+}

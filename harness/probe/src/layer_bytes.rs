@@ -38,6 +38,9 @@ pub struct LayerBytes {
 
 /// The first bytes of a gzip stream.
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+/// The most of `manifest.json` read.
+const MAX_MANIFEST_BYTES: u64 = 1024 * 1024;
+
 /// Where a tar header says `ustar`, and how long the prefix to sniff is.
 const USTAR_OFFSET: usize = 257;
 const SNIFFED: usize = 512;
@@ -87,10 +90,15 @@ pub fn count_archive(reader: impl Read) -> Result<Vec<LayerBytes>, String> {
         }
         let path = entry.path().map_err(|e| e.to_string())?;
         let path = path.to_string_lossy().trim_start_matches("./").to_owned();
-        let stored = entry.header().size().map_err(|e| e.to_string())?;
+        let stored = entry.size();
         if path == "manifest.json" {
             let mut text = String::new();
-            entry.read_to_string(&mut text).map_err(|e| e.to_string())?;
+            // A manifest lists layers by name: a few kilobytes.
+            entry
+                .by_ref()
+                .take(MAX_MANIFEST_BYTES)
+                .read_to_string(&mut text)
+                .map_err(|e| e.to_string())?;
             manifest = Some(serde_json::from_str(&text).map_err(|e| e.to_string())?);
             continue;
         }
@@ -133,7 +141,9 @@ fn unpacked_bytes_of_layer(blob: &mut impl Read) -> Result<Option<(u64, u64)>, S
         .map_err(|e| e.to_string())?;
     let whole = Cursor::new(prefix.clone()).chain(blob);
     if prefix.starts_with(&GZIP_MAGIC) {
-        return sum_tar(flate2::read::GzDecoder::new(whole)).map(Some);
+        // Every member: a layer may be gzip members one after another, and
+        // GzDecoder stops at the end of the first.
+        return sum_tar(flate2::read::MultiGzDecoder::new(whole)).map(Some);
     }
     if prefix.get(USTAR_OFFSET..USTAR_OFFSET + 5) == Some(b"ustar") {
         return sum_tar(whole).map(Some);
@@ -157,9 +167,9 @@ fn sum_tar(reader: impl Read) -> Result<(u64, u64), String> {
     {
         let entry = entry.map_err(|e| e.to_string())?;
         match entry.header().entry_type() {
-            tar::EntryType::Regular => {
-                regular += entry.header().size().map_err(|e| e.to_string())?
-            }
+            // entry.size(), not the header's: a file of 8 GiB or more has its
+            // size in a PAX record, as Go's tar writer puts it.
+            tar::EntryType::Regular => regular += entry.size(),
             tar::EntryType::Symlink => {
                 symlinks += entry
                     .link_name_bytes()
@@ -185,6 +195,58 @@ mod tests {
         assert_eq!(
             unpacked_bytes_of_layer(&mut &br#"{"architecture":"arm64"}"#[..]),
             Ok(None)
+        );
+    }
+
+    /// A tar of one file of `size` zero bytes, its size also in a PAX
+    /// record, and its header's size field `header_size`, as a writer that
+    /// relies on the record may leave it.
+    fn tar_with_pax_size(size: u64, header_size: u64) -> Vec<u8> {
+        let mut archive = tar::Builder::new(Vec::new());
+        let record = size.to_string();
+        archive
+            .append_pax_extensions([("size", record.as_bytes())])
+            .expect("a PAX record appends");
+        let mut header = tar::Header::new_ustar();
+        header.set_entry_type(tar::EntryType::Regular);
+        header.set_size(header_size);
+        header.set_mode(0o644);
+        header.set_path("big").expect("a short path");
+        header.set_cksum();
+        archive
+            .append(&header, std::io::repeat(0).take(size))
+            .expect("the file appends");
+        archive.into_inner().expect("the archive ends")
+    }
+
+    #[test]
+    fn a_file_whose_size_is_in_a_pax_record_counts_that_size() {
+        let size = 3 * 1024 * 1024;
+        let layer = tar_with_pax_size(size, 0);
+        assert_eq!(
+            unpacked_bytes_of_layer(&mut &layer[..]),
+            Ok(Some((size, 0)))
+        );
+    }
+
+    #[test]
+    fn a_layer_of_two_gzip_members_counts_both() {
+        use flate2::Compression;
+        use flate2::write::GzEncoder;
+        use std::io::Write;
+        let layer = tar_with_pax_size(1024 * 1024, 1024 * 1024);
+        // Split where the second member starts mid-archive, as a crafted
+        // layer may.
+        let (first, second) = layer.split_at(layer.len() / 2);
+        let mut compressed = Vec::new();
+        for part in [first, second] {
+            let mut member = GzEncoder::new(Vec::new(), Compression::fast());
+            member.write_all(part).expect("a member compresses");
+            compressed.extend(member.finish().expect("a member ends"));
+        }
+        assert_eq!(
+            unpacked_bytes_of_layer(&mut &compressed[..]),
+            Ok(Some((1024 * 1024, 0)))
         );
     }
 }

@@ -126,7 +126,24 @@ pub enum Input {
     },
 }
 
+/// The most bytes a run is given on stdin: calc's longest, the million
+/// characters of its munmap run, is a quarter of a mebibyte; a rows file
+/// can ask for any number of repetitions (300,000,000 took 900 MB).
+pub const MAX_STDIN_BYTES: usize = 64 * 1024 * 1024;
+
 impl Input {
+    /// How many bytes [`Input::bytes`] gives; `None` past `usize`.
+    pub fn byte_count(&self) -> Option<usize> {
+        match self {
+            Input::Text(text) => Some(text.len()),
+            Input::Repeated {
+                repeat,
+                times,
+                then,
+            } => repeat.len().checked_mul(*times)?.checked_add(then.len()),
+        }
+    }
+
     pub fn bytes(&self) -> Vec<u8> {
         match self {
             Input::Text(text) => text.clone().into_bytes(),

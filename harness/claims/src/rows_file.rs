@@ -11,7 +11,7 @@
 //! Paths in it (Dockerfiles, build roots, seccomp profiles) are relative to
 //! the file's own directory, so a rows file works from any working directory.
 
-use crate::row::{MAX_STOP_WITHIN_MS, Row, Smoke};
+use crate::row::{MAX_STDIN_BYTES, MAX_STOP_WITHIN_MS, Row, Smoke};
 use serde::Deserialize;
 use std::collections::BTreeSet;
 use std::fmt;
@@ -152,6 +152,39 @@ fn problem_of(row: &Row) -> Option<String> {
              watched for at most that long after the signal"
         ));
     }
+    if let Some(hardened) = &row.claims.hardened
+        && (hardened.pids_limit < 1 || hardened.memory_mib < 1)
+    {
+        return Some(
+            "gives the hardened run a pids_limit or memory_mib under 1, which Docker reads as no \
+             limit at all: give a limit, or leave the key out for the default"
+                .to_owned(),
+        );
+    }
+    let too_long = |run: &Smoke| match run {
+        Smoke::Command(run) => run.stdin.as_ref().is_some_and(|input| {
+            input
+                .byte_count()
+                .is_none_or(|count| count > MAX_STDIN_BYTES)
+        }),
+        Smoke::Http(_) => false,
+    };
+    if row.deciding_runs().iter().any(too_long) {
+        return Some(format!(
+            "gives a run more than {MAX_STDIN_BYTES} bytes of stdin, more than any check needs \
+             (each run holds its input in memory)"
+        ));
+    }
+    let run_memories = row
+        .deciding_runs()
+        .iter()
+        .filter_map(Smoke::memory_mib)
+        .collect::<Vec<_>>();
+    if run_memories.iter().any(|&memory| memory < 1) {
+        return Some(
+            "gives a run a memory_mib under 1, which Docker reads as no limit at all".to_owned(),
+        );
+    }
     if let (Some(hardened), Smoke::Http(_)) = (&row.claims.hardened, &row.smoke)
         && !hardened.network
     {
@@ -259,5 +292,44 @@ mod tests {
                 "within_ms = {within}: {message:?}"
             );
         }
+    }
+
+    #[test]
+    fn a_hardened_limit_of_zero_which_docker_reads_as_none_is_refused() {
+        for limits in ["pids_limit = 0", "memory_mib = 0", "pids_limit = -1"] {
+            let text = format!(
+                r#"
+                [[image]]
+                name = "image"
+                reference = "image:1"
+                smoke = {{ args = ["true"], stdout = "" }}
+                claims = {{ hardened = {{ {limits} }} }}
+                "#
+            );
+            let message = parsed(&text).map(|_| ()).map_err(|error| error.to_string());
+            assert!(
+                message
+                    .as_ref()
+                    .is_err_and(|said| said.contains("which Docker reads as no limit at all")),
+                "{limits}: {message:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_stdin_repeated_past_the_bound_is_refused() {
+        let text = r#"
+            [[image]]
+            name = "image"
+            reference = "image:1"
+            smoke = { stdin = { repeat = "1 + ", times = 300000000, then = "1\n" }, stdout = "" }
+            "#;
+        let message = parsed(text).map(|_| ()).map_err(|error| error.to_string());
+        assert!(
+            message
+                .as_ref()
+                .is_err_and(|said| said.contains("more than 67108864 bytes of stdin")),
+            "{message:?}"
+        );
     }
 }

@@ -333,6 +333,15 @@ impl<'de> Deserialize<'de> for User {
     }
 }
 
+impl From<User> for image_probe::processes::Ids {
+    fn from(user: User) -> Self {
+        image_probe::processes::Ids {
+            uid: user.uid,
+            gid: user.gid,
+        }
+    }
+}
+
 impl fmt::Display for User {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}:{}", self.uid, self.gid)

@@ -1,8 +1,10 @@
-//! Every process of a running container runs as the claimed user.
+//! Every process of a running container runs as the claimed user: its
+//! real, effective and saved IDs all, and no supplementary group but the
+//! claimed one.
 
 use crate::row::User;
 use crate::verdict::{Mismatch, Problem, plain};
-use image_probe::processes::ProcessUser;
+use image_probe::processes::{Ids, ProcessUser};
 
 pub fn runs_as(image: &str, claimed: User, processes: &[ProcessUser]) -> Result<(), Mismatch> {
     if processes.is_empty() {
@@ -11,14 +13,71 @@ pub fn runs_as(image: &str, claimed: User, processes: &[ProcessUser]) -> Result<
     }
     let problems = processes
         .iter()
-        .filter(|process| process.uid != claimed.uid || process.gid != claimed.gid)
+        .filter(|process| !process.is_only(Ids::from(claimed)))
         .map(|process| {
             Problem::new(
                 format!("user of process {}", process.command),
                 plain(claimed),
-                plain(format!("{}:{}", process.uid, process.gid)),
+                plain(process),
             )
         })
         .collect();
     Mismatch::verdict(image, problems)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NONROOT: User = User {
+        uid: 65532,
+        gid: 65532,
+    };
+
+    fn process(real: u32, supplementary: Vec<u32>) -> ProcessUser {
+        let nonroot = Ids::from(NONROOT);
+        ProcessUser {
+            real: Ids {
+                uid: real,
+                gid: real,
+            },
+            effective: nonroot,
+            saved: nonroot,
+            supplementary,
+            command: "cat".to_owned(),
+        }
+    }
+
+    #[test]
+    fn a_process_of_the_user_through_and_through_holds() {
+        assert!(runs_as("image", NONROOT, &[process(65532, vec![65532])]).is_ok());
+    }
+
+    #[test]
+    fn a_root_real_user_behind_an_effective_one_is_named() {
+        let message = runs_as("image", NONROOT, &[process(0, vec![])])
+            .err()
+            .map(|mismatch| mismatch.to_string());
+        assert_eq!(
+            message.as_deref(),
+            Some(
+                "image\n  user of process cat: expected 65532:65532, observed real 0:0, \
+                 effective 65532:65532, saved 65532:65532"
+            )
+        );
+    }
+
+    #[test]
+    fn a_supplementary_group_of_root_is_named() {
+        let message = runs_as("image", NONROOT, &[process(65532, vec![0])])
+            .err()
+            .map(|mismatch| mismatch.to_string());
+        assert_eq!(
+            message.as_deref(),
+            Some(
+                "image\n  user of process cat: expected 65532:65532, observed real \
+                 65532:65532, effective 65532:65532, saved 65532:65532, groups 0"
+            )
+        );
+    }
 }

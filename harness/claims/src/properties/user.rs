@@ -28,10 +28,7 @@ pub async fn process_runs_as_the_claimed_user(suite: &Suite, row: &Arc<Row>) -> 
             .await
             .map_err(|error| Failure::probe(&subject, error))?;
     }
-    let observed: Vec<String> = processes
-        .iter()
-        .map(|process| format!("{}:{}", process.uid, process.gid))
-        .collect();
+    let observed: Vec<String> = processes.iter().map(ToString::to_string).collect();
     suite.report().row(&row.name).user = Some(observed.join(", "));
     judge(
         &subject,

@@ -2,6 +2,7 @@
 //! system of a container that is created and never started, through
 //! `docker export`, each regular file's bytes read for what it is.
 
+use crate::capabilities::{CAPABILITY_RECORD, FileCapabilities};
 use crate::cleanup::OnDrop;
 use crate::deadline::{self, within};
 use crate::engine::Engine;
@@ -54,6 +55,8 @@ pub struct Entry {
     pub mode: u32,
     /// What a regular file's bytes say it is (see `inventory.rs`).
     pub reading: Option<Reading>,
+    /// Its file capabilities, if it has any.
+    pub capabilities: Option<FileCapabilities>,
 }
 
 /// Any of the execute bits.
@@ -152,6 +155,22 @@ pub struct Listing {
     pub complete: bool,
 }
 
+/// The capabilities an entry's PAX records give it, if any.
+fn capabilities_of<R: std::io::Read>(
+    entry: &mut tar::Entry<'_, R>,
+) -> std::io::Result<Option<FileCapabilities>> {
+    let Some(records) = entry.pax_extensions()? else {
+        return Ok(None);
+    };
+    for record in records {
+        let record = record?;
+        if record.key_bytes() == CAPABILITY_RECORD.as_bytes() {
+            return Ok(FileCapabilities::parse(record.value_bytes()).filter(FileCapabilities::any));
+        }
+    }
+    Ok(None)
+}
+
 async fn read_tar(
     stream: impl Stream<Item = Result<Bytes, BollardError>> + Send + 'static,
     enough: impl FnMut(&Entry) -> bool + Send + 'static,
@@ -200,6 +219,7 @@ fn list_tar(
             .trim_start_matches("./")
             .trim_end_matches('/')
             .to_owned();
+        let capabilities = capabilities_of(&mut entry).map_err(|e| unreadable(&e))?;
         let reading = match kind {
             Kind::File => Some(classifier.read(&mut entry).map_err(|e| unreadable(&e))?),
             _ => None,
@@ -209,6 +229,7 @@ fn list_tar(
             kind,
             mode: header.mode().map_err(|e| unreadable(&e))?,
             reading,
+            capabilities,
         };
         let stop = enough(&entry);
         entries.push(entry);

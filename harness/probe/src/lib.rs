@@ -14,6 +14,7 @@
 pub mod argv0;
 pub mod audit;
 pub mod build;
+pub mod capabilities;
 pub mod cleanup;
 pub mod confinement;
 pub mod deadline;

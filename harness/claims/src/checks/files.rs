@@ -1,4 +1,5 @@
-//! The file system: the files allowed and no other, and no setuid or setgid file.
+//! The file system: the files allowed and no other, and no file that raises
+//! the privilege of whoever runs it: setuid, setgid, or with capabilities.
 
 use crate::row::Mode;
 use crate::units::thousands;
@@ -66,7 +67,7 @@ pub fn holds_only(
     Mismatch::verdict(image, problems)
 }
 
-/// No file has the setuid or setgid bit.
+/// No file has the setuid or setgid bit, or file capabilities.
 pub fn no_setuid(image: &str, listing: &Listing) -> Result<(), Mismatch> {
     let flagged: Vec<&Entry> = listing
         .entries
@@ -77,7 +78,7 @@ pub fn no_setuid(image: &str, listing: &Listing) -> Result<(), Mismatch> {
         vec![]
     } else {
         vec![Problem::new(
-            "setuid or setgid files",
+            "setuid or setgid files, or files with capabilities",
             plain("none"),
             plain(entries_shown(&flagged, listing.complete)),
         )]
@@ -101,8 +102,11 @@ pub fn refutes_holds_only(allowed: &BTreeMap<String, Mode>, entry: &Entry) -> bo
     }
 }
 
+/// Whether a file raises the privilege of whoever runs it: setuid or
+/// setgid, or given capabilities (`setcap cap_setuid+ep` makes a program
+/// able to become root with no setuid bit to see).
 pub fn is_setuid_file(entry: &Entry) -> bool {
-    entry.kind == Kind::File && entry.mode & SETUID_OR_SETGID != 0
+    entry.kind == Kind::File && (entry.mode & SETUID_OR_SETGID != 0 || entry.capabilities.is_some())
 }
 
 /// `/calc (755), /etc (755), … 1,300 entries in all`; a listing stopped early says so.
@@ -110,7 +114,14 @@ fn entries_shown(entries: &[&Entry], complete: bool) -> String {
     let named: Vec<String> = entries
         .iter()
         .take(MAX_NAMED)
-        .map(|entry| format!("/{} ({:o})", entry.path, entry.mode & MODE_BITS))
+        .map(|entry| match &entry.capabilities {
+            Some(capabilities) => format!(
+                "/{} ({:o}, {capabilities})",
+                entry.path,
+                entry.mode & MODE_BITS
+            ),
+            None => format!("/{} ({:o})", entry.path, entry.mode & MODE_BITS),
+        })
         .collect();
     let mut shown = named.join(", ");
     if entries.len() > MAX_NAMED {

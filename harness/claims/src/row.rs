@@ -61,6 +61,32 @@ pub struct Build {
     /// reproducibility claim: `ARG REBUILD` before the step that compiles.
     #[serde(default)]
     pub rebuild_argument: Option<String>,
+    /// Lets `root`, `dockerfile` and `context` reach outside the rows
+    /// file's directory (an absolute path, or `..`). Off, a rows file
+    /// someone else wrote cannot send this machine's files to a build.
+    #[serde(default)]
+    pub outside_rows_directory: bool,
+}
+
+impl Build {
+    /// The first of its paths that leaves the rows file's directory, unless allowed.
+    pub fn path_outside(&self) -> Option<String> {
+        if self.outside_rows_directory {
+            return None;
+        }
+        let root = self
+            .root
+            .iter()
+            .map(|root| root.to_string_lossy().into_owned());
+        let named = std::iter::once(self.dockerfile.clone()).chain(self.context.iter().cloned());
+        root.chain(named).find(|path| {
+            let path = std::path::Path::new(path);
+            path.is_absolute()
+                || path
+                    .components()
+                    .any(|part| part == std::path::Component::ParentDir)
+        })
+    }
 }
 
 #[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]

@@ -11,7 +11,7 @@
 //! Paths in it (Dockerfiles, build roots, seccomp profiles) are relative to
 //! the file's own directory, so a rows file works from any working directory.
 
-use crate::row::{MAX_STDIN_BYTES, MAX_STOP_WITHIN_MS, Row, Smoke};
+use crate::row::{Build, MAX_STDIN_BYTES, MAX_STOP_WITHIN_MS, Row, Smoke};
 use serde::Deserialize;
 use std::collections::BTreeSet;
 use std::fmt;
@@ -129,6 +129,13 @@ fn problem_of(row: &Row) -> Option<String> {
         }
         (Some(_), Some(_)) => return Some("gives both build and reference: keep one".to_owned()),
         _ => {}
+    }
+    if let Some(outside) = row.build.as_ref().and_then(Build::path_outside) {
+        return Some(format!(
+            "builds from {outside:?}, outside the rows file's directory: a build sends what it \
+             names to the engine, so a rows file keeps to its own directory unless its build \
+             says outside_rows_directory = true"
+        ));
     }
     let rebuild_argument = row
         .build
@@ -331,5 +338,36 @@ mod tests {
                 .is_err_and(|said| said.contains("more than 67108864 bytes of stdin")),
             "{message:?}"
         );
+    }
+
+    #[test]
+    fn a_build_reaching_outside_the_rows_directory_is_refused_unless_it_says_so() {
+        for (build, refused) in [
+            (r#"root = "/""#, true),
+            (r#"root = "../elsewhere""#, true),
+            (r#"root = "/", outside_rows_directory = true"#, false),
+            (r#"root = "inside""#, false),
+        ] {
+            let text = format!(
+                r#"
+                [[image]]
+                name = "image"
+                build = {{ dockerfile = "Dockerfile", tag = "image:1", context = ["src"], {build} }}
+                smoke = {{ args = ["true"], stdout = "" }}
+                "#
+            );
+            let message = parsed(&text).map(|_| ()).map_err(|error| error.to_string());
+            let said_outside = message
+                .as_ref()
+                .is_err_and(|said| said.contains("outside the rows file's directory"));
+            assert_eq!(said_outside, refused, "{build}: {message:?}");
+        }
+        let context = r#"
+            [[image]]
+            name = "image"
+            build = { dockerfile = "Dockerfile", tag = "image:1", context = ["../../etc/shadow"] }
+            smoke = { args = ["true"], stdout = "" }
+            "#;
+        assert!(parsed(context).is_err());
     }
 }

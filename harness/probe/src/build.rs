@@ -105,7 +105,21 @@ impl Engine {
 
 /// The listed paths as a tar archive, as the engine's build endpoint takes them.
 fn context_tar(request: &BuildRequest<'_>) -> Result<Vec<u8>, String> {
-    let mut archive = tar::Builder::new(Vec::new());
+    context_tar_within(request, MAX_CONTEXT_BYTES)
+}
+
+/// [`context_tar`], refused past `bound` bytes.
+fn context_tar_within(request: &BuildRequest<'_>, bound: usize) -> Result<Vec<u8>, String> {
+    let mut archive = tar::Builder::new(BoundedContext {
+        bytes: Vec::new(),
+        bound,
+    });
+    // A link is sent as a link: followed, one to /etc/shadow put the host's
+    // file into the image (2026-12-03).
+    archive.follow_symlinks(false);
+    // A sparse file as a plain one: Docker refuses GNU sparse entries
+    // ("unhandled tar header type 83").
+    archive.sparse(false);
     for path in request.paths() {
         let source = request.root.join(path);
         let added = if source.is_dir() {
@@ -118,7 +132,38 @@ fn context_tar(request: &BuildRequest<'_>) -> Result<Vec<u8>, String> {
     }
     archive
         .into_inner()
+        .map(|bounded| bounded.bytes)
         .map_err(|error| format!("cannot write the context: {error}"))
+}
+
+/// The most bytes a build context may take: it is held in memory to be
+/// sent (a 1 GB file took 3.17 GB, 2026-12-03). A larger one: list fewer
+/// paths in `context`, or build the image apart and give it by reference.
+pub const MAX_CONTEXT_BYTES: usize = 256 * 1024 * 1024;
+
+/// A context being written, refused past its bound.
+struct BoundedContext {
+    bytes: Vec<u8>,
+    bound: usize,
+}
+
+impl std::io::Write for BoundedContext {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        if self.bytes.len() + bytes.len() > self.bound {
+            return Err(std::io::Error::other(format!(
+                "the context is larger than {} bytes, the harness's bound: list \
+                 fewer paths in the row's context, or build the image apart and give it by \
+                 reference",
+                self.bound
+            )));
+        }
+        self.bytes.extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// A digest of what the build reads: the Dockerfile, the context's paths
@@ -139,11 +184,16 @@ pub fn inputs_digest(request: &BuildRequest<'_>) -> Result<u64, ProbeError> {
     Ok(hasher.finish())
 }
 
-/// Hashes `path` under `root`: a file's path and bytes, a directory's entries in name order.
+/// Hashes `path` under `root`: a file's path and bytes, a directory's
+/// entries in name order, a link's target (never followed, as the context
+/// does not follow it), a file read in chunks.
 fn hash_tree(hasher: &mut impl Hasher, root: &Path, path: &Path) -> std::io::Result<()> {
     let source = root.join(path);
     path.hash(hasher);
-    if source.is_dir() {
+    let kind = std::fs::symlink_metadata(&source)?.file_type();
+    if kind.is_symlink() {
+        std::fs::read_link(&source)?.hash(hasher);
+    } else if kind.is_dir() {
         let mut entries = std::fs::read_dir(&source)?
             .map(|entry| entry.map(|entry| entry.file_name()))
             .collect::<Result<Vec<_>, _>>()?;
@@ -152,7 +202,15 @@ fn hash_tree(hasher: &mut impl Hasher, root: &Path, path: &Path) -> std::io::Res
             hash_tree(hasher, root, &path.join(name))?;
         }
     } else {
-        std::fs::read(&source)?.hash(hasher);
+        let mut file = std::fs::File::open(&source)?;
+        let mut chunk = vec![0; 64 * 1024];
+        loop {
+            let read = std::io::Read::read(&mut file, &mut chunk)?;
+            if read == 0 {
+                break;
+            }
+            hasher.write(&chunk[..read]);
+        }
     }
     Ok(())
 }
@@ -230,5 +288,73 @@ impl Trace {
             }
         }
         message
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A directory of its own under the system's temporary one.
+    fn scratch_directory(name: &str) -> std::path::PathBuf {
+        let directory =
+            std::env::temp_dir().join(format!("image-probe-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&directory);
+        std::fs::create_dir_all(&directory).expect("a temporary directory");
+        directory
+    }
+
+    fn request<'a>(root: &'a Path, context: &'a [&'a str]) -> BuildRequest<'a> {
+        BuildRequest {
+            tag: "image:1",
+            root,
+            dockerfile: "Dockerfile",
+            target: None,
+            context,
+            args: &[],
+        }
+    }
+
+    #[test]
+    fn a_link_in_the_context_is_sent_as_a_link_never_its_target() {
+        let root = scratch_directory("link");
+        std::fs::write(root.join("Dockerfile"), "FROM scratch\n").expect("written");
+        std::os::unix::fs::symlink("/etc/hostname", root.join("leak")).expect("linked");
+        let context = context_tar(&request(&root, &["leak"])).expect("a context");
+        let mut archive = tar::Archive::new(&context[..]);
+        let leak = archive
+            .entries()
+            .expect("entries")
+            .filter_map(Result::ok)
+            .find(|entry| entry.path().is_ok_and(|path| path == Path::new("leak")))
+            .expect("the link is in the context");
+        assert_eq!(leak.header().entry_type(), tar::EntryType::Symlink);
+        let _ = std::fs::remove_dir_all(&root);
+    }
+
+    #[test]
+    fn a_sparse_file_is_sent_plain_and_a_context_past_its_bound_is_refused() {
+        let root = scratch_directory("sparse");
+        std::fs::write(root.join("Dockerfile"), "FROM scratch\n").expect("written");
+        let sparse = std::fs::File::create(root.join("sparse")).expect("created");
+        sparse.set_len(2 * 1024 * 1024).expect("a 2 MiB hole");
+        let context =
+            context_tar_within(&request(&root, &["sparse"]), 4 * 1024 * 1024).expect("a context");
+        let mut archive = tar::Archive::new(&context[..]);
+        let kinds: Vec<tar::EntryType> = archive
+            .entries()
+            .expect("entries")
+            .filter_map(Result::ok)
+            .map(|entry| entry.header().entry_type())
+            .collect();
+        assert_eq!(kinds, vec![tar::EntryType::Regular; 2]);
+        let refused = context_tar_within(&request(&root, &["sparse"]), 1024 * 1024);
+        assert!(
+            refused
+                .as_ref()
+                .is_err_and(|said| said.contains("the context is larger than 1048576 bytes")),
+            "{refused:?}"
+        );
+        let _ = std::fs::remove_dir_all(&root);
     }
 }

@@ -260,19 +260,42 @@ pub async fn runtime_said_after_failure(docker: &Docker, id: &str) -> Option<Str
 /// line, and is only counted.
 pub async fn runtime_said(docker: &Docker, id: &str) -> Option<String> {
     let options = LogsOptionsBuilder::new().stdout(true).stderr(true).build();
-    let chunks: Vec<_> = docker.logs(id, Some(options)).collect().await;
-    let text: String = chunks
-        .into_iter()
-        .filter_map(Result::ok)
-        .map(|chunk| String::from_utf8_lossy(&chunk.into_bytes()).into_owned())
-        .collect();
+    let mut chunks = docker.logs(id, Some(options));
+    // The first line is what counts: 64 KiB of a log is read, whatever its
+    // length (500 MB of one took 100 MB, and put a 21.8 MB line into a
+    // failure message, 2026-12-03).
+    let mut read = Vec::new();
+    let mut whole = true;
+    while let Some(chunk) = chunks.next().await {
+        let Ok(chunk) = chunk else { continue };
+        read.extend_from_slice(&chunk.into_bytes());
+        if read.len() >= MAX_LOG_BYTES {
+            read.truncate(MAX_LOG_BYTES);
+            whole = false;
+            break;
+        }
+    }
+    let text = String::from_utf8_lossy(&read);
     let mut lines = text.trim().lines();
     let first = lines.next()?;
-    Some(match lines.count() {
-        0 => first.to_owned(),
-        more => format!("{first} (and {more} more lines)"),
+    let first: String = if first.chars().count() > MAX_SAID_CHARS {
+        let head: String = first.chars().take(MAX_SAID_CHARS).collect();
+        format!("{head}…")
+    } else {
+        first.to_owned()
+    };
+    let more = lines.count();
+    Some(match (more, whole) {
+        (0, true) => first,
+        (more, true) => format!("{first} (and {more} more lines)"),
+        (_, false) => format!("{first} (and more: the log is longer than {MAX_LOG_BYTES} bytes)"),
     })
 }
+
+/// The most of a failed container's log read for what the runtime said.
+const MAX_LOG_BYTES: usize = 64 * 1024;
+/// The most characters of its first line a message shows.
+const MAX_SAID_CHARS: usize = 400;
 
 /// The most bytes of each stream a run or an exec keeps: what a check
 /// compares is far smaller, and an image's program may write without end

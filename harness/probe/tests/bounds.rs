@@ -135,3 +135,38 @@ fn a_run_that_never_ends_fails_at_its_deadline_and_is_removed() {
         );
     });
 }
+
+#[test]
+fn what_a_failed_container_said_is_read_to_a_bound() {
+    use testcontainers::bollard::models::ContainerCreateBody;
+    use testcontainers::bollard::query_parameters::CreateContainerOptions;
+    on_engine(|engine| async move {
+        let docker = engine.docker();
+        let body = ContainerCreateBody {
+            image: Some(IMAGE.to_owned()),
+            // 1 MB of log, in lines of "y", then a failure.
+            cmd: Some(
+                ["sh", "-c", "yes | head -c 1000000; exit 1"]
+                    .map(str::to_owned)
+                    .to_vec(),
+            ),
+            labels: Some(engine.labels()),
+            ..ContainerCreateBody::default()
+        };
+        let created = docker
+            .create_container(None::<CreateContainerOptions>, body)
+            .await
+            .expect("a container is created");
+        docker
+            .start_container(&created.id, None)
+            .await
+            .expect("it starts");
+        let mut waiting = docker.wait_container(&created.id, None);
+        let _ = futures::StreamExt::next(&mut waiting).await;
+        let said = image_probe::run::runtime_said(docker, &created.id).await;
+        assert_eq!(
+            said.as_deref(),
+            Some("y (and more: the log is longer than 65536 bytes)")
+        );
+    });
+}

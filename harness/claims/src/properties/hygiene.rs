@@ -10,6 +10,7 @@ use crate::suite::Suite;
 use image_probe::engine::REQUEST_LABEL;
 use image_probe::run::RunRequest;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// An image that can be created and started: any row that is not a control.
 async fn any_image(suite: &Suite) -> Result<Arc<Subject>, Failure> {
@@ -66,13 +67,31 @@ pub async fn an_abandoned_trial_leaves_no_container_behind(suite: &Suite) -> Ver
     Ok(())
 }
 
+/// How long the run whose start fails may take: it fails at once.
+const BROKEN_START_DEADLINE: Duration = Duration::from_secs(60);
+
 /// A container whose start fails (its entrypoint does not exist) is removed.
+/// The entrypoint's name is this run's own, so no image can ship a program
+/// there (one that ships `/no-such-program` and never exits hung this
+/// trial); and the run has a deadline all the same.
 pub async fn a_container_whose_start_fails_is_removed(suite: &Suite) -> Verdict {
     let subject = any_image(suite).await?;
     let engine = suite.engine();
-    let broken = RunRequest::new(subject.image(), &[]).with_entrypoint("/no-such-program");
     let label = engine.new_request();
-    let outcome = engine.run_as(&broken, &label).await;
+    let missing = format!("/image-claims-no-such-program-{}", label.0);
+    let broken = RunRequest::new(subject.image(), &[]).with_entrypoint(&missing);
+    let outcome = tokio::time::timeout(BROKEN_START_DEADLINE, engine.run_as(&broken, &label))
+        .await
+        .map_err(|_| {
+            Failure::row(
+                &subject,
+                format!(
+                    "a container whose entrypoint {missing} does not exist was still running \
+                     after {} s",
+                    BROKEN_START_DEADLINE.as_secs()
+                ),
+            )
+        })?;
     if outcome.is_ok() {
         return Err(Failure::row(
             &subject,

@@ -5,6 +5,14 @@
 
 use testcontainers::bollard::models::HostConfig;
 
+/// Every container's backstop limits, where its confinement sets none: an
+/// image nobody here wrote could otherwise fork-bomb, or fill the memory
+/// of, the machine that checks it. No honest image's smoke run or resident
+/// comes near them; a row's own limits (the hardened run's, a run's
+/// `memory_mib`) are tighter. To raise them, change these two.
+pub const BACKSTOP_PIDS_LIMIT: i64 = 4096;
+pub const BACKSTOP_MEMORY_BYTES: i64 = 4 * 1024 * 1024 * 1024;
+
 /// A scratch directory's mount: writable, nothing on it runs, 1 MiB at most.
 const TMPFS_OPTIONS: &str = "rw,noexec,nosuid,size=1m";
 
@@ -120,9 +128,10 @@ impl Confinement {
         if !security.is_empty() {
             host.security_opt = Some(security);
         }
-        host.pids_limit = self.pids_limit;
-        host.memory = self.memory_bytes;
-        host.memory_swap = self.memory_bytes;
+        host.pids_limit = Some(self.pids_limit.unwrap_or(BACKSTOP_PIDS_LIMIT));
+        let memory = self.memory_bytes.unwrap_or(BACKSTOP_MEMORY_BYTES);
+        host.memory = Some(memory);
+        host.memory_swap = Some(memory);
         host.nano_cpus = self.nano_cpus;
     }
 

@@ -170,3 +170,21 @@ fn what_a_failed_container_said_is_read_to_a_bound() {
         );
     });
 }
+
+#[test]
+fn a_fork_bomb_stops_at_the_backstop_pids_limit() {
+    use image_probe::confinement::BACKSTOP_PIDS_LIMIT;
+    on_engine(|engine| async move {
+        let processes = BACKSTOP_PIDS_LIMIT + 100;
+        let script = format!("i=0; while [ $i -lt {processes} ]; do sleep 60 & i=$((i+1)); done");
+        let bomb = RunRequest::new(IMAGE, &["sh", "-c", &script]);
+        let outcome = engine
+            .run_within(&bomb, Duration::from_secs(120))
+            .await
+            .expect("the run ends");
+        assert!(
+            outcome.stderr.contains("Cannot fork"),
+            "{processes} processes started under a backstop of {BACKSTOP_PIDS_LIMIT}: {outcome:?}"
+        );
+    });
+}

@@ -107,7 +107,35 @@ pub fn parse(text: &str, path: &Path, base: &Path) -> Result<Vec<Row>, RowsError
         }
         rows.push(row);
     }
+    if let Some((row, tag)) = tag_over_an_input(&rows) {
+        return Err(RowsError::Invalid {
+            path: path.to_owned(),
+            row,
+            problem: format!(
+                "builds the tag {tag:?}, which a row builds from or checks by reference: the \
+                 build would replace that image in the engine; give it a tag of its own"
+            ),
+        });
+    }
     Ok(rows)
+}
+
+/// A row, and its tag, whose build would overwrite an image some row reads:
+/// a base of a build, or an image given by reference.
+fn tag_over_an_input(rows: &[Row]) -> Option<(String, String)> {
+    let inputs: BTreeSet<&str> = rows
+        .iter()
+        .flat_map(|row| {
+            let bases = row.build.iter().flat_map(|build| build.bases.iter());
+            bases.chain(row.reference.iter()).map(String::as_str)
+        })
+        .collect();
+    rows.iter().find_map(|row| {
+        let tag = &row.build.as_ref()?.tag;
+        inputs
+            .contains(tag.as_str())
+            .then(|| (row.name.clone(), tag.clone()))
+    })
 }
 
 /// The name of an earlier row that builds `row`'s tag from another build.
@@ -369,5 +397,21 @@ mod tests {
             smoke = { args = ["true"], stdout = "" }
             "#;
         assert!(parsed(context).is_err());
+    }
+
+    #[test]
+    fn a_build_tagged_as_a_base_image_is_refused() {
+        let text = r#"
+            [[image]]
+            name = "image"
+            build = { dockerfile = "Dockerfile", tag = "debian:bookworm-slim", context = ["src"], bases = ["debian:bookworm-slim"] }
+            smoke = { args = ["true"], stdout = "" }
+            "#;
+        let message = parsed(text).map(|_| ()).map_err(|error| error.to_string());
+        assert!(
+            message.as_ref().is_err_and(|said| said
+                .contains(r#"builds the tag "debian:bookworm-slim", which a row builds from"#)),
+            "{message:?}"
+        );
     }
 }

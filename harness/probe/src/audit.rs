@@ -50,6 +50,10 @@ pub struct KernelLog {
     reader: std::thread::JoinHandle<Result<Vec<SeccompRecord>, ProbeError>>,
 }
 
+/// The most seccomp records one derivation keeps: a derivation of calc
+/// logs a few hundred; a program refused a call in a loop logs without end.
+const MAX_RECORDS: usize = 1_000_000;
+
 /// How long the reader waits when the log has nothing new.
 const IDLE_POLL: Duration = Duration::from_millis(5);
 
@@ -100,6 +104,15 @@ fn read_until(mut file: File, stop: &AtomicBool) -> Result<Vec<SeccompRecord>, P
                     crate::progress::say(&format!("the kernel's log: {}", line.trim()));
                 }
                 records.extend(parse_record(&line));
+                if records.len() > MAX_RECORDS {
+                    return Err(ProbeError::Bound {
+                        what: format!(
+                            "the kernel's log gave more than {MAX_RECORDS} seccomp records in one \
+                             derivation"
+                        ),
+                        bound: format!("{MAX_RECORDS} records"),
+                    });
+                }
             }
             Err(error) if error.raw_os_error() == Some(EPIPE) => {
                 return Err(ProbeError::unreadable(
@@ -155,10 +168,34 @@ pub struct RateLimitLifted {
     before: String,
 }
 
+/// Where the value before a lift is kept while it is lifted: a run killed
+/// before it could restore it leaves this file, and the next lift takes
+/// the value from it, not from the lifted setting it finds.
+fn lift_record() -> std::path::PathBuf {
+    std::env::temp_dir().join("image-claims-printk-ratelimit-burst")
+}
+
 impl RateLimitLifted {
     pub fn lift() -> Result<RateLimitLifted, ProbeError> {
-        let before = std::fs::read_to_string(RATE_LIMIT_BURST)
+        let current = std::fs::read_to_string(RATE_LIMIT_BURST)
             .map_err(|error| ProbeError::unreadable(RATE_LIMIT_BURST, error))?;
+        let record = lift_record();
+        let before = match std::fs::read_to_string(&record) {
+            Ok(left) => {
+                crate::progress::say(&format!(
+                    "{RATE_LIMIT_BURST} was {}, left lifted by a run that was killed; it was {} \
+                     before, and goes back to that at the end",
+                    current.trim(),
+                    left.trim()
+                ));
+                left
+            }
+            Err(_) => {
+                std::fs::write(&record, &current)
+                    .map_err(|error| ProbeError::unreadable(record.display().to_string(), error))?;
+                current
+            }
+        };
         std::fs::write(RATE_LIMIT_BURST, LIFTED_BURST).map_err(|error| {
             ProbeError::unreadable(RATE_LIMIT_BURST, format!("cannot raise it: {error}"))
         })?;
@@ -171,7 +208,9 @@ impl RateLimitLifted {
 impl Drop for RateLimitLifted {
     fn drop(&mut self) {
         // Nothing to do if it fails: the value was writable a moment ago.
-        let _ = std::fs::write(RATE_LIMIT_BURST, &self.before);
+        if std::fs::write(RATE_LIMIT_BURST, &self.before).is_ok() {
+            let _ = std::fs::remove_file(lift_record());
+        }
     }
 }
 

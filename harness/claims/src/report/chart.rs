@@ -63,9 +63,10 @@ pub fn chart(report: &Report) -> String {
         let y = TOP + index as f64 * (BAR + GAP);
         let _ = writeln!(
             svg,
-            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{name}</text>",
+            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>",
             LABEL - 8.0,
-            y + BAR * 0.65
+            y + BAR * 0.65,
+            escaped(name)
         );
         if let Some(bytes) = bytes {
             let width = scale(*bytes).max(1.0);
@@ -86,4 +87,31 @@ pub fn chart(report: &Report) -> String {
     }
     svg.push_str("</svg>\n");
     svg
+}
+
+/// Text as XML reads it: a row's name or reference is the rows file's, and
+/// `a<b` in one broke the chart.
+fn escaped(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::escaped;
+
+    #[test]
+    fn a_name_with_markup_is_written_as_text() {
+        assert_eq!(escaped("<script>&\"'"), "&lt;script&gt;&amp;&quot;&apos;");
+    }
 }

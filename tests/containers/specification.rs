@@ -80,7 +80,7 @@ fn confinement(subject: &Subject) -> Result<Confinement, Failure> {
         .as_ref()
         .filter(|_| !row.negative_control)
     else {
-        return Ok(Confinement::NONE);
+        return Ok(row.unconfined());
     };
     let hardened = hardened_confinement(row).with_pids_limit(SPECIFICATION_PIDS_LIMIT);
     if subject.emulated {

@@ -51,6 +51,7 @@ mod tests {
             build: None,
             reference: Some("image:1".to_owned()),
             residence: Default::default(),
+            network: false,
             smoke: Smoke::Command(CommandRun {
                 args: vec![],
                 stdin: None,

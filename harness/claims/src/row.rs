@@ -3,8 +3,8 @@
 //! control. A rows file (see `rows_file.rs`) is a list of these; a program
 //! may also build them in code.
 
-use image_probe::Architecture;
 use image_probe::resident::Residence;
+use image_probe::{Architecture, Confinement};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::fmt;
@@ -25,6 +25,12 @@ pub struct Row {
     /// How the image stays running for `docker exec` and `docker top`.
     #[serde(default)]
     pub residence: ResidenceKind,
+    /// Its smoke run and resident containers need the network. Unset, they
+    /// run with `--network none`, unless the smoke run is a server's, asked
+    /// over the network: an image nobody here wrote reaches nothing from
+    /// the machine that checks it.
+    #[serde(default)]
+    pub network: bool,
     pub smoke: Smoke,
     #[serde(default)]
     pub claims: Claims,
@@ -454,6 +460,17 @@ pub struct SeccompClaim {
 }
 
 impl Row {
+    /// The flags of its smoke run and residents, where no claim sets any:
+    /// none but `--network none`, unless it needs the network (see
+    /// [`Row::network`]), and the engine's backstop limits.
+    pub fn unconfined(&self) -> Confinement {
+        if self.network || matches!(self.smoke, Smoke::Http(_)) {
+            Confinement::NONE
+        } else {
+            Confinement::NONE.without_network()
+        }
+    }
+
     /// The runs that decide whether a seccomp profile's call is needed: the
     /// smoke run, then the further runs of its seccomp claim.
     pub fn deciding_runs(&self) -> Vec<Smoke> {
@@ -499,4 +516,25 @@ impl Row {
 /// An environment variable's value; unset and empty alike are `None`.
 fn non_empty_variable(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|value| !value.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(smoke: &str, network: bool) -> Row {
+        let text = format!(
+            "name = \"image\"\nreference = \"image:1\"\nnetwork = {network}\nsmoke = {smoke}\n"
+        );
+        toml::from_str(&text).expect("a row")
+    }
+
+    #[test]
+    fn a_command_row_runs_without_the_network_unless_it_says_it_needs_it() {
+        let command = r#"{ args = ["true"], stdout = "" }"#;
+        assert!(row(command, false).unconfined().no_network);
+        assert!(!row(command, true).unconfined().no_network);
+        let server = r#"{ port = 80, path = "/", status = 200, body = "" }"#;
+        assert!(!row(server, false).unconfined().no_network);
+    }
 }

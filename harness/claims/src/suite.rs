@@ -174,11 +174,12 @@ impl Suite {
         row.layer_bytes = Some(subject.facts.layer_bytes.clone());
     }
 
-    /// The resident container of a subject, unconfined, as its row says it stays running.
+    /// The resident container of a subject, unconfined (but for the network
+    /// where it needs none), as its row says it stays running.
     pub async fn resident(&self, subject: &Subject) -> Result<String, Failure> {
         let residence = subject.row.residence.probe();
         self.engine
-            .resident(subject.image(), residence, &image_probe::Confinement::NONE)
+            .resident(subject.image(), residence, &subject.row.unconfined())
             .await
             .map_err(|error| Failure::probe(subject, error))
     }

@@ -9,6 +9,7 @@
 //! is killed and removed, and that is the observation.
 
 use crate::cleanup::OnDrop;
+use crate::confinement::Confinement;
 use crate::engine::{Engine, RequestLabel};
 use crate::error::ProbeError;
 use crate::network::{http_get_at, publish, published_address};
@@ -59,6 +60,7 @@ pub struct StopRequest {
     pub signal: Option<String>,
     /// How long the container is watched after the signal.
     pub within: Duration,
+    pub confinement: Confinement,
 }
 
 /// What the container did when asked to stop.
@@ -142,7 +144,7 @@ impl Engine {
     ) -> Result<(String, OnDrop, Option<Writer>), ProbeError> {
         let docker = self.docker();
         let image = &request.image;
-        let run = RunRequest::new(image, &[]);
+        let run = RunRequest::new(image, &[]).under(&request.confinement);
         let mut body = container_body(self, &run, label, false);
         if request.residence == Residence::OwnCommand {
             without_stdin(&mut body);

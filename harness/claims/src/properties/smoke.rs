@@ -5,7 +5,6 @@ use crate::failure::Failure;
 use crate::row::Row;
 use crate::smoke::{observe_smoke, verdict};
 use crate::suite::Suite;
-use image_probe::Confinement;
 use std::sync::Arc;
 
 pub async fn smoke_run_gives_its_expected_output(suite: &Suite, row: &Arc<Row>) -> Verdict {
@@ -14,7 +13,7 @@ pub async fn smoke_run_gives_its_expected_output(suite: &Suite, row: &Arc<Row>) 
         suite.engine(),
         subject.image(),
         &row.smoke,
-        &Confinement::NONE,
+        &row.unconfined(),
     )
     .await
     .map_err(|error| Failure::probe(&subject, error))?;

@@ -64,6 +64,7 @@ async fn ask_to_stop(
         readiness,
         signal: claim.signal.clone(),
         within: Duration::from_millis(claim.within_ms),
+        confinement: row.unconfined(),
     };
     suite
         .engine()

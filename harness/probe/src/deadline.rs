@@ -27,8 +27,45 @@ pub async fn within<T>(
     match tokio::time::timeout(deadline, work).await {
         Ok(result) => result,
         Err(_) => Err(ProbeError::Bound {
-            what: format!("{doing} took more than {} s", deadline.as_secs()),
-            bound: format!("{} s", deadline.as_secs()),
+            what: format!("{doing} took more than {}", shown(deadline)),
+            bound: shown(deadline),
         }),
+    }
+}
+
+/// `600 s`, or `10 ms` under a second.
+fn shown(deadline: Duration) -> String {
+    if deadline.as_secs() >= 1 {
+        format!("{} s", deadline.as_secs())
+    } else {
+        format!("{} ms", deadline.as_millis())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn work_past_its_deadline_fails_saying_what_it_was_doing() {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .expect("a runtime");
+        let slow = async {
+            tokio::time::sleep(Duration::from_secs(60)).await;
+            Ok::<(), ProbeError>(())
+        };
+        let late = runtime.block_on(within(
+            Duration::from_millis(10),
+            "reading its file system (docker export)",
+            slow,
+        ));
+        let message = late.err().map(|error| error.to_string());
+        assert!(
+            message.as_deref().is_some_and(|said| said
+                .starts_with("reading its file system (docker export) took more than 10 ms")),
+            "{message:?}"
+        );
     }
 }

@@ -75,6 +75,7 @@ mod tests {
                 layer_bytes: vec![],
                 architecture: Architecture::new("amd64"),
                 entrypoint: vec![],
+                user: String::new(),
             },
             given: true,
             emulated: false,

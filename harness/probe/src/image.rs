@@ -57,6 +57,8 @@ pub struct ImageFacts {
     pub architecture: Architecture,
     /// Its entrypoint, as `docker inspect` gives it.
     pub entrypoint: Vec<String>,
+    /// The user the engine starts its processes as (`USER`); empty: root.
+    pub user: String,
 }
 
 impl Engine {
@@ -112,7 +114,12 @@ impl Engine {
             architecture: Architecture::new(inspected.architecture.unwrap_or_default()),
             entrypoint: inspected
                 .config
-                .and_then(|config| config.entrypoint)
+                .as_ref()
+                .and_then(|config| config.entrypoint.clone())
+                .unwrap_or_default(),
+            user: inspected
+                .config
+                .and_then(|config| config.user)
                 .unwrap_or_default(),
         })
     }

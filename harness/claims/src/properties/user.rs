@@ -2,12 +2,12 @@
 //! process through the engine's top endpoint (not read from the image config).
 
 use super::Verdict;
-use crate::checks::user::runs_as;
+use crate::checks::user::{runs_as, starts_as};
 use crate::failure::Failure;
 use crate::judge::judge;
 use crate::row::Row;
 use crate::suite::Suite;
-use crate::verdict::Evidence;
+use crate::verdict::{Evidence, Mismatch};
 use std::sync::Arc;
 
 pub async fn process_runs_as_the_claimed_user(suite: &Suite, row: &Arc<Row>) -> Verdict {
@@ -30,10 +30,19 @@ pub async fn process_runs_as_the_claimed_user(suite: &Suite, row: &Arc<Row>) -> 
     }
     let observed: Vec<String> = processes.iter().map(ToString::to_string).collect();
     suite.report().row(&row.name).user = Some(observed.join(", "));
+    let mut problems = Vec::new();
+    for verdict in [
+        starts_as(&subject.label, claimed, &subject.facts.user),
+        runs_as(&subject.label, claimed, &processes),
+    ] {
+        if let Err(mismatch) = verdict {
+            problems.extend(mismatch.problems);
+        }
+    }
     judge(
         &subject,
         "the user check",
-        runs_as(&subject.label, claimed, &processes),
+        Mismatch::verdict(subject.label.clone(), problems),
         &Evidence::of(&observed),
     )
 }

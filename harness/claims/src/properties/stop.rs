@@ -1,8 +1,13 @@
 //! Stops when asked: a fresh container of the image, started as its row
 //! says it stays running, is sent each claimed signal as `docker stop`
-//! sends it, and must exit by itself, in time, with the claimed code.
+//! sends it, and must exit by itself, in time, with the claimed code. An
+//! image that claims a seccomp profile is asked again under the profile
+//! and the hardened flags, as it runs in production: a handler the profile
+//! kept from being installed would stop nothing.
 
 use super::Verdict;
+use super::hardening::hardened_confinement;
+use super::seccomp::{checkable_here, profile_of};
 use crate::checks::stop::{observed, stops_when_asked};
 use crate::failure::Failure;
 use crate::judge::judge;
@@ -10,28 +15,64 @@ use crate::row::{Row, Smoke, StopClaim};
 use crate::subject::Subject;
 use crate::suite::Suite;
 use crate::verdict::{Evidence, Mismatch};
+use image_probe::Confinement;
 use image_probe::stop::{Readiness, StopRequest, Stopped};
 use std::sync::Arc;
 use std::time::Duration;
 
+/// The flags a stop is asked under, and how a message names them.
+struct Asked {
+    under: Option<String>,
+    confinement: Confinement,
+}
+
+/// Unconfined, and under the seccomp profile (with the hardened flags)
+/// where the row claims one, is no control, and the profile applies here.
+fn asked_under(suite: &Suite, subject: &Subject) -> Result<Vec<Asked>, Failure> {
+    let row = &subject.row;
+    let mut asked = vec![Asked {
+        under: None,
+        confinement: row.unconfined(),
+    }];
+    if row.claims.seccomp.is_some() && !row.negative_control && checkable_here(suite, subject) {
+        let profile = profile_of(subject)?;
+        asked.push(Asked {
+            under: Some(format!("under {} and the hardened flags", profile.name())),
+            confinement: hardened_confinement(row).with_seccomp_profile(profile.json.to_string()),
+        });
+    }
+    Ok(asked)
+}
+
 pub async fn container_stops_when_asked(suite: &Suite, row: &Arc<Row>) -> Verdict {
     let subject = suite.subject(row).await?;
+    let asked = asked_under(suite, &subject)?;
+    let tries: Vec<(&Asked, &StopClaim)> = asked
+        .iter()
+        .flat_map(|asked| row.claims.stops.iter().map(move |claim| (asked, claim)))
+        .collect();
     let stops = futures::future::join_all(
-        row.claims
-            .stops
+        tries
             .iter()
-            .map(|claim| ask_to_stop(suite, &subject, claim)),
+            .map(|(asked, claim)| ask_to_stop(suite, &subject, claim, &asked.confinement)),
     )
     .await;
     let mut problems = Vec::new();
     let mut seen = Vec::new();
     let mut evidence = Vec::new();
-    for (claim, stopped) in row.claims.stops.iter().zip(stops) {
+    for ((asked, claim), stopped) in tries.iter().zip(stops) {
         let stopped = stopped?;
-        seen.push(format!("{}: {}", stopped.signal, observed(&stopped)));
+        let under = asked
+            .under
+            .as_ref()
+            .map_or_else(String::new, |under| format!(" {under}"));
+        seen.push(format!("{}{under}: {}", stopped.signal, observed(&stopped)));
         if let Err(mismatch) = stops_when_asked(&subject.label, claim, &stopped) {
             evidence.push(observed(&stopped));
-            problems.extend(mismatch.problems);
+            problems.extend(mismatch.problems.into_iter().map(|mut problem| {
+                problem.what.push_str(&under);
+                problem
+            }));
         }
     }
     suite.report().row(&row.name).stop = Some(seen.join("; "));
@@ -47,6 +88,7 @@ async fn ask_to_stop(
     suite: &Suite,
     subject: &Subject,
     claim: &StopClaim,
+    confinement: &Confinement,
 ) -> Result<Stopped, Failure> {
     let row = &subject.row;
     // A server is asked to stop once it answers, as a load balancer would
@@ -64,7 +106,7 @@ async fn ask_to_stop(
         readiness,
         signal: claim.signal.clone(),
         within: Duration::from_millis(claim.within_ms),
-        confinement: row.unconfined(),
+        confinement: confinement.clone(),
     };
     suite
         .engine()

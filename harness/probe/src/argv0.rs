@@ -11,6 +11,7 @@
 use crate::engine::Engine;
 use crate::error::ProbeError;
 use crate::outcome::Outcome;
+use crate::resident::EXEC_DEADLINE;
 use testcontainers::bollard::body_full;
 use testcontainers::bollard::query_parameters::UploadToContainerOptionsBuilder;
 
@@ -43,7 +44,7 @@ impl Engine {
         let mut command = vec![argv0.to_owned()];
         command.extend(args.iter().map(|&arg| arg.to_owned()));
         let path = format!("PATH=/{directory}");
-        self.exec_with_env(container, &command, &[path], input)
+        self.exec_within(container, &command, &[path], input, EXEC_DEADLINE)
             .await
     }
 }

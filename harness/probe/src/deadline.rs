@@ -4,8 +4,13 @@
 //! deadline, past which the request fails with what it was doing.
 
 use crate::error::ProbeError;
+use bytes::Bytes;
+use futures::channel::oneshot;
+use futures::{Stream, StreamExt, TryStreamExt};
 use std::future::Future;
 use std::time::Duration;
+use testcontainers::bollard::errors::Error as BollardError;
+use tokio_util::io::{StreamReader, SyncIoBridge};
 
 /// A resident container's start: the engine answers once its program runs.
 pub const RESIDENT_START: Duration = Duration::from_secs(60);
@@ -31,6 +36,21 @@ pub async fn within<T>(
             bound: shown(deadline),
         }),
     }
+}
+
+/// A blocking reader of `stream`, for a thread of its own, and a guard to
+/// keep in the async function that waits for that thread: when the
+/// function's future is dropped (its deadline passed), the guard goes with
+/// it, the stream ends, and the thread reading it ends too.
+pub(crate) fn abandonable_reader(
+    stream: impl Stream<Item = Result<Bytes, BollardError>> + Send + 'static,
+) -> (impl std::io::Read + Send + 'static, oneshot::Sender<()>) {
+    let (guard, abandoned) = oneshot::channel::<()>();
+    let stream = stream
+        .map_err(std::io::Error::other)
+        .take_until(abandoned)
+        .boxed();
+    (SyncIoBridge::new(StreamReader::new(stream)), guard)
 }
 
 /// `600 s`, or `10 ms` under a second.

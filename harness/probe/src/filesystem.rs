@@ -4,18 +4,17 @@
 
 use crate::capabilities::{CAPABILITY_RECORD, FileCapabilities};
 use crate::cleanup::OnDrop;
-use crate::deadline::{self, within};
+use crate::deadline::{self, abandonable_reader, within};
 use crate::engine::Engine;
 use crate::error::ProbeError;
 use crate::inventory::{Classifier, Content, Identified, Reading};
 use crate::run::remove_on_drop;
 use bytes::Bytes;
-use futures::{Stream, StreamExt, TryStreamExt};
+use futures::Stream;
 use testcontainers::bollard::Docker;
 use testcontainers::bollard::errors::Error as BollardError;
 use testcontainers::bollard::models::ContainerCreateBody;
 use testcontainers::bollard::query_parameters::CreateContainerOptions;
-use tokio_util::io::{StreamReader, SyncIoBridge};
 
 /// Paths Docker itself adds to every container (the init layer and mount
 /// points); they say nothing about the image.
@@ -75,11 +74,16 @@ impl Entry {
             return &[];
         };
         let program = matches!(&reading.content, Content::Elf(elf) if elf.program);
-        if program || self.mode & EXECUTABLE_BITS != 0 {
+        if program || self.is_executable() {
             &reading.identified
         } else {
             &[]
         }
+    }
+
+    /// Whether any of its execute bits is set.
+    pub fn is_executable(&self) -> bool {
+        self.mode & EXECUTABLE_BITS != 0
     }
 
     /// The loader an ELF program names, which runs it whatever its mode.
@@ -176,15 +180,8 @@ async fn read_tar(
     enough: impl FnMut(&Entry) -> bool + Send + 'static,
     max_entries: usize,
 ) -> Result<Listing, ProbeError> {
-    // The stream ends when this future is dropped (its deadline passed), so
-    // that the thread reading it ends too.
-    let (_reading, abandoned) = futures::channel::oneshot::channel::<()>();
-    let stream = stream
-        .map_err(std::io::Error::other)
-        .take_until(abandoned)
-        .boxed();
     // Reads the tar as it streams: an image can be gigabytes.
-    let reader = SyncIoBridge::new(StreamReader::new(stream));
+    let (reader, _reading) = abandonable_reader(stream);
     let listed = tokio::task::spawn_blocking(move || list_tar(reader, enough, max_entries)).await;
     listed.map_err(|e| ProbeError::unreadable("a container's export", e))?
 }

@@ -17,8 +17,7 @@ use std::collections::BTreeSet;
 use std::io::Read;
 
 /// How much of one file is searched. The largest program known here, a
-/// static node, is about 100 MB; past this a file's rest is skipped, and
-/// its reading says so.
+/// static node, is about 100 MB; past this a file's rest is skipped.
 pub const MAX_SCANNED_BYTES: u64 = 256 * 1024 * 1024;
 /// The bytes read at once.
 const CHUNK_BYTES: usize = 256 * 1024;
@@ -65,9 +64,6 @@ pub struct Identified {
 pub struct Reading {
     pub content: Content,
     pub identified: Vec<Identified>,
-    /// Whether the file was longer than [`MAX_SCANNED_BYTES`], and only
-    /// that much of it was searched.
-    pub cut: bool,
 }
 
 /// What each mark of the automaton stands for.
@@ -98,22 +94,29 @@ impl Classifier {
         Ok(Classifier { automaton, roles })
     }
 
-    /// Reads a file's bytes, at most [`MAX_SCANNED_BYTES`] of them.
+    /// Reads a file's bytes, at most [`MAX_SCANNED_BYTES`] of them. Only an
+    /// ELF file is searched past its first chunk: only a program is a shell
+    /// (a C header or a Perl module that names perl_parse is not perl).
     pub fn read(&self, file: impl Read) -> std::io::Result<Reading> {
-        let mut file = file.take(MAX_SCANNED_BYTES + 1);
+        let mut file = file.take(MAX_SCANNED_BYTES);
         let mut found = Found::default();
         let mut window: Vec<u8> = Vec::with_capacity(OVERLAP_BYTES + CHUNK_BYTES);
         let mut content = None;
-        let mut scanned: u64 = 0;
         loop {
             let kept = window.len();
             window.resize(kept + CHUNK_BYTES, 0);
             let read = fill(&mut file, &mut window[kept..])?;
             window.truncate(kept + read);
-            scanned += read as u64;
             let end = read < CHUNK_BYTES;
             if content.is_none() {
-                content = Some(content_of(&window));
+                let first = content_of(&window);
+                if !matches!(first, Content::Elf(_)) {
+                    return Ok(Reading {
+                        content: first,
+                        identified: Vec::new(),
+                    });
+                }
+                content = Some(first);
             }
             self.search(&window, end, &mut found);
             if end {
@@ -122,17 +125,9 @@ impl Classifier {
             let drop = window.len().saturating_sub(OVERLAP_BYTES);
             window.drain(..drop);
         }
-        let content = content.unwrap_or(Content::Other);
-        // Only a program is a shell: a C header or a Perl module that names
-        // perl_parse is not perl.
-        let identified = match content {
-            Content::Elf(_) => found.identified(),
-            Content::Script(_) | Content::Other => Vec::new(),
-        };
         Ok(Reading {
-            content,
-            identified,
-            cut: scanned > MAX_SCANNED_BYTES,
+            content: content.unwrap_or(Content::Other),
+            identified: found.identified(),
         })
     }
 
@@ -150,9 +145,7 @@ impl Classifier {
                 }
                 Role::BusyboxVersion if found.busybox.is_none() => {
                     // A version, not a pattern that looks for one ("BusyBox v[\d.]+").
-                    let numbered = rest
-                        .get(BUSYBOX_VERSION.bytes().len())
-                        .is_some_and(u8::is_ascii_digit);
+                    let numbered = rest.get(hit.len()).is_some_and(u8::is_ascii_digit);
                     if numbered {
                         found.busybox = terminated(rest, MAX_LINE_BYTES, end)
                             .map(|line| String::from_utf8_lossy(line).into_owned());

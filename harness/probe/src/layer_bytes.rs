@@ -13,16 +13,15 @@
 //! The containerd store reports the stored bytes as the image's size, so
 //! there the unpacked bytes are counted here, from `docker save`'s archive.
 
-use crate::deadline::{self, within};
+use crate::deadline::{self, abandonable_reader, within};
 use crate::engine::Engine;
 use crate::error::ProbeError;
 use bytes::Bytes;
-use futures::{Stream, StreamExt, TryStreamExt};
+use futures::Stream;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::io::{Cursor, Read};
 use testcontainers::bollard::errors::Error as BollardError;
-use tokio_util::io::{StreamReader, SyncIoBridge};
 
 /// Each layer of an image, oldest first.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -64,14 +63,7 @@ impl Engine {
 async fn read_archive(
     stream: impl Stream<Item = Result<Bytes, BollardError>> + Send + 'static,
 ) -> Result<Vec<LayerBytes>, String> {
-    // The stream ends when this future is dropped (its deadline passed), so
-    // that the thread reading it ends too.
-    let (_reading, abandoned) = futures::channel::oneshot::channel::<()>();
-    let stream = stream
-        .map_err(std::io::Error::other)
-        .take_until(abandoned)
-        .boxed();
-    let reader = SyncIoBridge::new(StreamReader::new(stream));
+    let (reader, _reading) = abandonable_reader(stream);
     tokio::task::spawn_blocking(move || count_archive(reader))
         .await
         .map_err(|e| e.to_string())?

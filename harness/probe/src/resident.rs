@@ -154,32 +154,22 @@ impl Engine {
         })
     }
 
-    /// `docker exec [-i] CONTAINER COMMAND...`, with `input` on stdin if given.
+    /// `docker exec [-i] CONTAINER COMMAND...`, with `input` on stdin if
+    /// given, within [`EXEC_DEADLINE`]: a program that never exits, or never
+    /// closes its output, fails instead of hanging the run (it is left in
+    /// the container, which the run's end removes).
     pub async fn exec(
         &self,
         container: &str,
         command: &[String],
         input: Option<&[u8]>,
     ) -> Result<Outcome, ProbeError> {
-        self.exec_with_env(container, command, &[], input).await
-    }
-
-    /// [`Engine::exec`] with environment variables (`NAME=value`) besides
-    /// the container's, within [`EXEC_DEADLINE`]: a program that never
-    /// exits, or never closes its output, fails instead of hanging the run
-    /// (it is left in the container, which the run's end removes).
-    pub async fn exec_with_env(
-        &self,
-        container: &str,
-        command: &[String],
-        env: &[String],
-        input: Option<&[u8]>,
-    ) -> Result<Outcome, ProbeError> {
-        self.exec_within(container, command, env, input, EXEC_DEADLINE)
+        self.exec_within(container, command, &[], input, EXEC_DEADLINE)
             .await
     }
 
-    /// [`Engine::exec_with_env`] within `deadline`.
+    /// [`Engine::exec`] with environment variables (`NAME=value`) besides
+    /// the container's, within `deadline`.
     pub async fn exec_within(
         &self,
         container: &str,

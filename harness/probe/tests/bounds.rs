@@ -30,6 +30,14 @@ fn on_engine<F: Future<Output = ()>>(test: impl FnOnce(std::sync::Arc<Engine>) -
     });
 }
 
+/// A container of [`IMAGE`] that stays running for execs.
+async fn resident_of_the_image(engine: &Engine) -> String {
+    engine
+        .resident(IMAGE, Residence::StdinHeldOpen, &Confinement::NONE)
+        .await
+        .expect("a resident starts")
+}
+
 fn bound_crossed(result: Result<image_probe::Outcome, ProbeError>, said: &str) {
     match result {
         Err(error @ ProbeError::Bound { .. }) => {
@@ -64,10 +72,7 @@ fn a_run_that_writes_nul_bytes_with_no_newline_fails_at_the_output_bound() {
 #[test]
 fn an_exec_that_writes_without_end_fails_at_the_output_bound() {
     on_engine(|engine| async move {
-        let resident = engine
-            .resident(IMAGE, Residence::StdinHeldOpen, &Confinement::NONE)
-            .await
-            .expect("a resident starts");
+        let resident = resident_of_the_image(&engine).await;
         let flood = engine.exec(&resident, &["yes".to_owned()], None).await;
         let said = format!("it wrote more than {MAX_OUTPUT_BYTES} bytes to stdout");
         bound_crossed(flood, &said);
@@ -77,10 +82,7 @@ fn an_exec_that_writes_without_end_fails_at_the_output_bound() {
 #[test]
 fn an_exec_that_never_ends_fails_at_its_deadline() {
     on_engine(|engine| async move {
-        let resident = engine
-            .resident(IMAGE, Residence::StdinHeldOpen, &Confinement::NONE)
-            .await
-            .expect("a resident starts");
+        let resident = resident_of_the_image(&engine).await;
         let forever = ["sleep".to_owned(), "infinity".to_owned()];
         let hung = engine
             .exec_within(&resident, &forever, &[], None, Duration::from_secs(2))

@@ -40,16 +40,6 @@ impl Tried {
     pub fn ran_the_script(&self) -> bool {
         self.code == Some(PROOF_EXIT)
     }
-
-    /// `/httpd, run as sh -c 'exit 42', exited 42`.
-    pub fn evidence(&self) -> String {
-        format!(
-            "{}, run as {}, exited {}",
-            self.path,
-            self.command,
-            self.code.unwrap_or(-1)
-        )
-    }
 }
 
 /// The image holds no program of `kind`. `complete`: whether the whole

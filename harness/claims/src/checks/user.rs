@@ -8,7 +8,7 @@ use image_probe::processes::{Ids, ProcessUser};
 
 /// Whether the image's `USER` starts its processes as root: unset, or uid 0
 /// by number or name.
-pub fn starts_as_root(configured: &str) -> bool {
+fn starts_as_root(configured: &str) -> bool {
     let uid = configured.split(':').next().unwrap_or_default();
     uid.is_empty() || uid == "0" || uid == "root"
 }

@@ -107,9 +107,8 @@ async fn try_found(suite: &Suite, container: &str, entry: &Entry, program: &Iden
     let path = format!("/{}", entry.path);
     let proof = program.proof;
     let input = proof.stdin.map(str::as_bytes);
-    let executable = entry.mode & 0o111 != 0;
     let (command, outcome) = match entry.loader() {
-        Some(loader) if !executable => {
+        Some(loader) if !entry.is_executable() => {
             let mut words = vec![loader, path.as_str()];
             words.extend(proof.args);
             let command: Vec<String> = words.iter().map(|&word| word.to_owned()).collect();

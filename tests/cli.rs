@@ -1,17 +1,19 @@
-//! The host binary against the specification table in `tests/spec`, plus the
-//! behaviour no table row can express: help text, and a failing stdout.
-
-mod spec;
+//! The host binary against the specification, `tests/specification.toml`
+//! (which the container suite runs in every image too), plus the behaviour
+//! no case of it can express: help text, signals, and a failing stdout.
 
 use assert_cmd::Command;
+use image_claims::command::CommandRun;
+use image_claims::rows_file::load_commands;
+use image_claims::verdict::Mismatch;
+use image_probe::Outcome;
 use predicates::prelude::*;
-// The specification template expands to #[rstest] at the apply site.
-use rstest::rstest;
-use rstest_reuse::apply;
-use spec::{Case, Outcome, specification};
 use std::fs::File;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
+
+/// The specification's cases.
+const SPECIFICATION: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/specification.toml");
 
 /// A run that takes longer has hung: calc must stop at end of input.
 const HANG_TIMEOUT: Duration = Duration::from_secs(20);
@@ -33,11 +35,11 @@ fn calc() -> Command {
 }
 
 /// The host binary's run of one case: the one host runner of the test suites.
-fn run_on_host(case: &Case) -> Outcome {
+fn run_on_host(case: &CommandRun) -> Outcome {
     let mut command = calc();
-    command.args(&case.args);
-    if let Some(input) = &case.stdin {
-        command.write_stdin(input.as_bytes());
+    command.args(case.arguments());
+    if let Some(input) = case.input() {
+        command.write_stdin(input);
     }
     let output = command.output().expect("the calc binary runs");
     Outcome::from_streams(
@@ -47,12 +49,34 @@ fn run_on_host(case: &Case) -> Outcome {
     )
 }
 
-#[apply(specification)]
-fn host_binary_follows_the_specification(#[case] case: Case) {
-    if let Err(mismatch) = case.check(&run_on_host(&case)) {
-        panic!("{}", mismatch.within("host binary"));
-    }
+/// Every case of the specification, each failure named by its case.
+#[test]
+fn host_binary_follows_the_specification() {
+    let cases = load_commands(Path::new(SPECIFICATION)).unwrap_or_else(|error| panic!("{error}"));
+    assert_eq!(
+        cases.len(),
+        SPECIFICATION_CASES,
+        "the specification's cases"
+    );
+    let failures: Vec<String> = cases
+        .iter()
+        .filter_map(|case| {
+            let subject = format!(
+                "host binary: {}: {}",
+                case.name.as_deref().unwrap_or_default(),
+                case.describe()
+            );
+            Mismatch::verdict(subject, case.differences(&run_on_host(case)))
+                .err()
+                .map(|mismatch| mismatch.to_string())
+        })
+        .collect();
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// How many cases the specification holds: a case lost from the file fails
+/// here rather than passing unseen.
+const SPECIFICATION_CASES: usize = 60;
 
 #[test]
 fn help_names_every_operator_and_exit_code() {
@@ -177,26 +201,29 @@ fn a_stop_signal_ends_calc_by_that_signal_after_whole_lines() {
 /// A wrong run reads as one problem per line, multi-line values as blocks.
 #[test]
 fn a_wrong_run_is_reported_field_by_field() {
-    let case = spec::stdin("1 + 1\n2 x 3\n").outputs("2\n6\n");
+    let case: CommandRun =
+        toml::from_str("stdin = \"1 + 1\\n2 x 3\\n\"\nstdout = \"2\\n6\\n\"").expect("a case");
     let wrong = Outcome::from_streams(b"2\n7\n", b"calc: line 3: boom\n", 1);
-    let message = case
-        .check(&wrong)
+    let message = Mismatch::verdict(case.describe(), case.differences(&wrong))
         .expect_err("the run is wrong")
         .to_string();
     assert_eq!(
         message,
-        "printf '1 + 1\\n2 x 3\\n' | calc\n  \
+        "docker run IMAGE with \"1 + 1\\n2 x 3\\n\" on stdin\n  \
          stdout:\n    expected:\n      | 2\n      | 6\n    observed:\n      | 2\n      | 7\n  \
          stderr: expected nothing, observed \"calc: line 3: boom\"\n  \
          exit code: expected 0, observed 1"
     );
-    let one_word = spec::args(&["9", "%", "4"]).prints("1");
-    let message = one_word
-        .check(&Outcome::from_streams(b"2", b"", 0))
-        .expect_err("the run is wrong")
-        .to_string();
+    let one_word: CommandRun =
+        toml::from_str("args = [\"9\", \"%\", \"4\"]\nstdout = \"1\\n\"").expect("a case");
+    let message = Mismatch::verdict(
+        one_word.describe(),
+        one_word.differences(&Outcome::from_streams(b"2", b"", 0)),
+    )
+    .expect_err("the run is wrong")
+    .to_string();
     assert_eq!(
         message,
-        "calc 9 % 4\n  stdout: expected \"1\", observed \"2\" with no final newline"
+        "docker run IMAGE 9 % 4\n  stdout: expected \"1\", observed \"2\" with no final newline"
     );
 }

@@ -2,15 +2,18 @@
 //! image: `docker run -i IMAGE` with lines on stdin. (`docker run IMAGE
 //! ARGS` is each row's smoke run, which the harness checks.)
 
-use crate::spec::{ARITHMETIC_ERROR, Outcome};
 use image_claims::Failure;
 use image_claims::entry::verdict_of;
 use image_claims::row::Row;
 use image_claims::suite::Suite;
 use image_claims::verdict::{Mismatch, outcome_differences};
+use image_probe::Outcome;
 use image_probe::run::RunRequest;
 use libtest_mimic::Trial;
 use std::sync::Arc;
+
+/// calc's exit status after an arithmetic error.
+const ARITHMETIC_ERROR: i64 = 1;
 
 /// What `docker run -i` is given: a blank line, then an error on line 4.
 const STDIN_LINES: &str = "1 + 1\n\n2 x 3\n5 / 0\n9 % 4\n";
@@ -40,7 +43,7 @@ async fn evaluates_stdin_lines(suite: &Suite, row: &Arc<Row>) -> Result<(), Fail
     let expected = Outcome::from_streams(
         b"2\n6\n1\n",
         b"calc: line 4: division by zero: '/' at column 3\n",
-        i64::from(ARITHMETIC_ERROR),
+        ARITHMETIC_ERROR,
     );
     Mismatch::verdict(
         "docker run -i IMAGE",

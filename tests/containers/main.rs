@@ -3,7 +3,9 @@
 //! or takes it as given by reference, and proves from the outside what it
 //! claims; then calc's own trials, which no other image could pass:
 //!
-//! - `specification.rs`: every case of `tests/spec` in every image;
+//! The specification's cases (`tests/specification.toml`) are each row's
+//! commands (`commands_from`), which the harness runs in every image.
+//!
 //! - `entrypoint.rs`: `docker run IMAGE ARGS` and `docker run -i IMAGE`;
 //! - `by_reference.rs`: an image the suite did not build, checked the same;
 //! - `control_size.rs`: the control is ten thousand times a minimal image;
@@ -12,16 +14,10 @@
 //! `cargo test --test containers [FILTER]` runs it: a test target with
 //! `harness = false`, taking libtest's options (`--list`, `--exact`, …).
 
-// The suite makes its own trials from the table's list, not its rstest template.
-#[allow(unused_macros)]
-#[path = "../spec/mod.rs"]
-mod spec;
-
 mod by_reference;
 mod control_size;
 mod entrypoint;
 mod report_part;
-mod specification;
 
 use image_claims::entry::{check, serve_as_reaper_if_asked};
 use image_claims::rows_file;
@@ -56,8 +52,7 @@ fn main() -> ExitCode {
 /// calc's own trials, on the suite the harness made.
 fn calc_trials(suite: &Arc<Suite>) -> Vec<Trial> {
     report_part::add(suite);
-    let mut trials = specification::trials(suite);
-    trials.extend(entrypoint::trials(suite));
+    let mut trials = entrypoint::trials(suite);
     trials.extend(by_reference::trials(suite));
     trials.extend(control_size::trials(suite));
     trials

@@ -1,9 +1,12 @@
 //! The entry points: check a rows file, as the `image-claims` command does
 //! and as a `cargo test` target with `harness = false` does, with the same
-//! command line as libtest's (a filter, `--list`, `--exact`, `--ignored`…).
+//! command line as libtest's (a filter, `--list`, `--exact`, `--ignored`…);
+//! and derive a row's seccomp profile, as `image-claims derive-seccomp` does.
 
-use crate::properties::{ROW_PROPERTIES, SUITE_PROPERTIES, Verdict};
+use crate::properties::{ROW_PROPERTIES, SUITE_PROPERTIES, Verdict, commands};
 use crate::row::Row;
+use crate::seccomp::derive;
+use crate::seccomp::profile::Profile;
 use crate::suite::Suite;
 use image_probe::progress::say;
 use libtest_mimic::{Arguments, Failed, Trial};
@@ -67,6 +70,49 @@ pub fn check(
     }
 }
 
+/// `image-claims derive-seccomp`: derives the row's allowlist and writes it
+/// to `out`, or stdout; with `check`, compares it with the row's profile
+/// instead, and fails where they differ.
+pub fn derive_seccomp(
+    rows: Vec<Row>,
+    row_name: &str,
+    runs: usize,
+    out: Option<&Path>,
+    check: bool,
+) -> Result<(), String> {
+    if serve_as_reaper_if_asked() {
+        return Ok(());
+    }
+    let report = std::env::temp_dir().join("image-claims-derive");
+    let suite = Suite::new(rows, &report).map_err(|problem| problem.to_string())?;
+    let row = suite
+        .row(row_name)
+        .ok_or_else(|| format!("the rows file has no row {row_name:?}"))?;
+    let derived = suite
+        .block_on(derive::derive(&suite, &row, runs))
+        .map_err(|failure| failure.to_string());
+    let _ = suite.block_on(suite.engine().remove_run_containers());
+    let derived = derived?;
+    if check {
+        return derive::check_against_claim(&row, &derived);
+    }
+    let mut derived = derived;
+    let mut proposed = derive::proposed_profile(&derived);
+    if let Some(existing) = out.filter(|path| path.exists()) {
+        let existing = Profile::load(existing)?;
+        derive::merge_other_runtimes(&mut proposed, &existing, &mut derived)?;
+    }
+    let text = format!("{proposed:#}\n");
+    match out {
+        Some(path) => std::fs::write(path, text)
+            .map_err(|error| format!("cannot write {}: {error}", path.display())),
+        None => {
+            print!("{text}");
+            Ok(())
+        }
+    }
+}
+
 /// Trials at once per core where neither `--test-threads` nor
 /// RUST_TEST_THREADS says: a trial mostly waits on the engine, so one a
 /// core leaves the engine idle between requests. calc's warm suite took
@@ -92,7 +138,8 @@ fn with_trials_at_once(arguments: &Arguments) -> Arguments {
 }
 
 /// The harness's trials for the suite's rows: `PROPERTY::ROW` for each row
-/// property a row claims, and each suite property.
+/// property a row claims, `command_gives_its_expected_output::ROW::NAME`
+/// for each of a row's commands, and each suite property.
 pub fn trials(suite: &Arc<Suite>) -> Vec<Trial> {
     let mut trials = Vec::new();
     for property in ROW_PROPERTIES {
@@ -104,6 +151,25 @@ pub fn trials(suite: &Arc<Suite>) -> Vec<Trial> {
                 verdict_of(&suite, check(&suite, &row))
             }));
         }
+    }
+    for row in suite.rows() {
+        for (index, command) in row.commands.iter().enumerate() {
+            let (suite, row) = (Arc::clone(suite), Arc::clone(row));
+            let name = format!(
+                "command_gives_its_expected_output::{}::{}",
+                row.name,
+                command.name.as_deref().unwrap_or_default()
+            );
+            trials.push(Trial::test(name, move || {
+                verdict_of(
+                    &suite,
+                    commands::command_gives_its_expected_output(&suite, &row, index),
+                )
+            }));
+        }
+    }
+    if suite.rows().iter().any(|row| !row.commands.is_empty()) {
+        suite.report().add_column(commands::COMMANDS_PASSED);
     }
     for property in SUITE_PROPERTIES {
         let suite = Arc::clone(suite);

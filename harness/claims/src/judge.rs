@@ -40,29 +40,17 @@ pub fn judge(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::row::{CommandRun, Row, Smoke};
+    use crate::row::Row;
     use crate::verdict::{Problem, plain};
     use image_probe::{Architecture, ImageFacts, ImageId};
     use std::sync::Arc;
 
     fn subject(negative_control: bool) -> Subject {
-        let row = Row {
-            name: "row".to_owned(),
-            build: None,
-            reference: Some("image:1".to_owned()),
-            residence: Default::default(),
-            network: false,
-            smoke: Smoke::Command(CommandRun {
-                args: vec![],
-                stdin: None,
-                stdout: String::new(),
-                exit_code: 0,
-                memory_mib: None,
-                decides: vec![],
-            }),
-            claims: Default::default(),
-            negative_control,
-        };
+        let text = format!(
+            "name = \"row\"\nreference = \"image:1\"\nnegative_control = {negative_control}\n\
+             smoke = {{ stdout = \"\" }}\n"
+        );
+        let row: Row = toml::from_str(&text).expect("a row");
         Subject {
             row: Arc::new(row),
             label: "image:1".to_owned(),
@@ -76,6 +64,7 @@ mod tests {
                 architecture: Architecture::new("amd64"),
                 entrypoint: vec![],
                 user: String::new(),
+                config: Default::default(),
             },
             given: true,
             emulated: false,

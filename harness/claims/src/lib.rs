@@ -12,12 +12,15 @@
 //! - [`properties`]: one trial per property and row;
 //! - [`subject`], [`smoke`], [`seccomp`]: a row's image made ready and run;
 //! - [`checks`], [`verdict`], [`judge`]: pure functions from observations to verdicts, and the verdicts judged by the row;
-//! - [`row`], [`rows_file`]: what a row says;
+//! - [`row`], [`command`], [`config`], [`file_claim`], [`rows_file`]: what a row says;
 //! - `image_probe`: the engine, for any image by reference.
 
 pub mod checks;
+pub mod command;
+pub mod config;
 pub mod entry;
 pub mod failure;
+pub mod file_claim;
 pub mod judge;
 pub mod properties;
 pub mod report;

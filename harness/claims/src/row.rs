@@ -3,6 +3,9 @@
 //! control. A rows file (see `rows_file.rs`) is a list of these; a program
 //! may also build them in code.
 
+pub use crate::command::{CommandRun, Expected, Input, MAX_STDIN_BYTES, Pattern};
+pub use crate::config::ConfigClaim;
+pub use crate::file_claim::FileClaim;
 use image_probe::resident::Residence;
 use image_probe::{Architecture, Confinement};
 use serde::Deserialize;
@@ -32,6 +35,15 @@ pub struct Row {
     #[serde(default)]
     pub network: bool,
     pub smoke: Smoke,
+    /// Further commands, each its own trial: an exec of the image's
+    /// entrypoint with its arguments in a resident container of the image.
+    #[serde(default)]
+    pub commands: Vec<CommandRun>,
+    /// A file of further commands (`[[command]]` tables), relative to the
+    /// rows file's directory, for commands several rows share; its
+    /// commands are added to `commands` when the rows file is read.
+    #[serde(default)]
+    pub commands_from: Option<PathBuf>,
     #[serde(default)]
     pub claims: Claims,
     /// A negative control states claims a good image makes, and the harness
@@ -105,6 +117,26 @@ pub enum ResidenceKind {
     OwnCommand,
 }
 
+/// When a server is ready: a line of its log matches, a port accepts a
+/// connection, or a path answers over HTTP, within `within_ms`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Ready {
+    /// A regular expression a line of its stdout or stderr matches.
+    #[serde(default)]
+    pub log: Option<Pattern>,
+    /// A TCP port of the container that accepts a connection.
+    #[serde(default)]
+    pub port: Option<u16>,
+    /// A path that answers over HTTP on the smoke run's port, with any status.
+    #[serde(default)]
+    pub http: Option<String>,
+    pub within_ms: u64,
+}
+
+/// The longest a readiness condition may wait.
+pub const MAX_READY_WITHIN_MS: u64 = 120_000;
+
 impl ResidenceKind {
     pub fn probe(self) -> Residence {
         match self {
@@ -115,91 +147,24 @@ impl ResidenceKind {
 }
 
 /// A run that shows the image works: a command and what it prints, or a
-/// server and what it answers over the network.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(untagged, deny_unknown_fields)]
+/// server (a table with a `port`) and what it answers over the network.
+#[derive(Clone, Debug)]
 pub enum Smoke {
     Command(CommandRun),
     Http(HttpRun),
 }
 
-/// `docker run IMAGE ARGS...` with `stdin`: it must print `stdout`, nothing
-/// on stderr, and exit with `exit_code`.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CommandRun {
-    #[serde(default)]
-    pub args: Vec<String>,
-    #[serde(default)]
-    pub stdin: Option<Input>,
-    pub stdout: String,
-    #[serde(default)]
-    pub exit_code: i64,
-    /// `--memory` for this run, where the hardened run's is too little.
-    #[serde(default)]
-    pub memory_mib: Option<i64>,
-    /// For a seccomp claim's further run: the calls it is there to show
-    /// needed, which the minimality proof tries it first for.
-    #[serde(default)]
-    pub decides: Vec<String>,
-}
-
-/// What a run is given on standard input.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(untagged, deny_unknown_fields)]
-pub enum Input {
-    Text(String),
-    /// `text` `times` times, then `then`: a long input, written short.
-    Repeated {
-        repeat: String,
-        times: usize,
-        #[serde(default)]
-        then: String,
-    },
-}
-
-/// The most bytes a run is given on stdin: calc's longest, the million
-/// characters of its munmap run, is a quarter of a mebibyte; a rows file
-/// can ask for any number of repetitions (300,000,000 took 900 MB).
-pub const MAX_STDIN_BYTES: usize = 64 * 1024 * 1024;
-
-impl Input {
-    /// How many bytes [`Input::bytes`] gives; `None` past `usize`.
-    pub fn byte_count(&self) -> Option<usize> {
-        match self {
-            Input::Text(text) => Some(text.len()),
-            Input::Repeated {
-                repeat,
-                times,
-                then,
-            } => repeat.len().checked_mul(*times)?.checked_add(then.len()),
-        }
-    }
-
-    pub fn bytes(&self) -> Vec<u8> {
-        match self {
-            Input::Text(text) => text.clone().into_bytes(),
-            Input::Repeated {
-                repeat,
-                times,
-                then,
-            } => {
-                let mut text = repeat.repeat(*times);
-                text.push_str(then);
-                text.into_bytes()
-            }
-        }
-    }
-
-    pub fn describe(&self) -> String {
-        match self {
-            Input::Text(text) => format!("{text:?}"),
-            Input::Repeated {
-                repeat,
-                times,
-                then,
-            } => format!("{repeat:?} {times} times then {then:?}"),
-        }
+impl<'de> Deserialize<'de> for Smoke {
+    /// Told apart by `port`, so that a mistake in either kind is said in
+    /// that kind's words (an untagged enum says only that neither matched).
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let table = toml::Table::deserialize(deserializer)?;
+        let parsed = if table.contains_key("port") {
+            HttpRun::deserialize(table).map(Smoke::Http)
+        } else {
+            CommandRun::deserialize(table).map(Smoke::Command)
+        };
+        parsed.map_err(|error| serde::de::Error::custom(error.message()))
     }
 }
 
@@ -209,6 +174,10 @@ impl Input {
 #[serde(deny_unknown_fields)]
 pub struct HttpRun {
     pub port: u16,
+    /// When it is ready to be asked; unset, it is asked until it answers,
+    /// for up to 10 s.
+    #[serde(default)]
+    pub ready: Option<Ready>,
     pub path: String,
     pub status: u16,
     pub body: String,
@@ -230,17 +199,13 @@ impl Smoke {
             Smoke::Http(run) => run.memory_mib,
         }
     }
-}
 
-impl CommandRun {
-    pub fn describe(&self) -> String {
-        let mut words = vec!["IMAGE".to_owned()];
-        words.extend(self.args.iter().cloned());
-        let mut shown = format!("docker run {}", words.join(" "));
-        if let Some(input) = &self.stdin {
-            shown.push_str(&format!(" with {} on stdin", input.describe()));
+    /// The exit status the run expects: a server's, stopped, is 0.
+    pub fn exit_code(&self) -> i64 {
+        match self {
+            Smoke::Command(run) => run.exit_code,
+            Smoke::Http(_) => 0,
         }
-        shown
     }
 }
 
@@ -262,9 +227,10 @@ pub struct Claims {
     #[serde(default)]
     pub no_setuid: bool,
     /// Every file (not directory) the image holds, besides what Docker adds,
-    /// with its mode: `{ "/calc" = "755" }`. No other file may be there.
+    /// with its mode: `{ "/calc" = "755" }`, or what `paths` may say of a
+    /// file. No other file may be there.
     #[serde(default)]
-    pub files: Option<BTreeMap<String, Mode>>,
+    pub files: Option<BTreeMap<String, FileClaim>>,
     /// How many layers the image has.
     #[serde(default)]
     pub layers: Option<usize>,
@@ -289,6 +255,21 @@ pub struct Claims {
     /// them (one per signal).
     #[serde(default, deserialize_with = "one_or_more")]
     pub stops: Vec<StopClaim>,
+    /// Named files, each with what it must be: a mode, an owner, a sha256,
+    /// a text it contains or a regular expression it matches. Other files
+    /// may be there (for a closed list, see `files`).
+    #[serde(default)]
+    pub paths: BTreeMap<String, FileClaim>,
+    /// What the image's configuration says (`docker image inspect`).
+    #[serde(default)]
+    pub config: Option<ConfigClaim>,
+    /// Its smoke run and commands pass as an arbitrary uid with group 0, as
+    /// OpenShift runs images (`--user 1000650000:0`).
+    #[serde(default)]
+    pub any_user: bool,
+    /// The engine reports its HEALTHCHECK healthy within this many ms.
+    #[serde(default)]
+    pub healthy_within_ms: Option<u64>,
 }
 
 /// `{ signal = "SIGTERM", within_ms = 1000, exit_code = 143 }`: the image's
@@ -459,7 +440,42 @@ pub struct SeccompClaim {
     pub runs: Vec<CommandRun>,
 }
 
+const MIB: i64 = 1024 * 1024;
+
+impl Hardened {
+    /// `--read-only --cap-drop ALL --security-opt no-new-privileges
+    /// [--network none] --pids-limit N --memory M --memory-swap M`, with
+    /// `memory_mib` in place of the claim's where a run needs more.
+    pub fn confinement(&self, memory_mib: Option<i64>) -> Confinement {
+        Confinement {
+            locked_down: true,
+            no_network: !self.network,
+            pids_limit: Some(self.pids_limit),
+            memory_bytes: Some(memory_mib.unwrap_or(self.memory_mib) * MIB),
+            tmpfs: self.tmpfs.clone(),
+            ..Confinement::NONE
+        }
+    }
+}
+
 impl Row {
+    /// The paths whose content its file claims read.
+    pub fn content_paths(&self) -> Vec<String> {
+        let files = self.claims.files.iter().flatten();
+        files
+            .chain(self.claims.paths.iter())
+            .filter(|(_, claim)| claim.reads_content())
+            .map(|(path, _)| path.clone())
+            .collect()
+    }
+
+    /// The row's hardened flags (the defaults where it claims none); its
+    /// smoke run may need more memory.
+    pub fn hardened(&self) -> Confinement {
+        let claim = self.claims.hardened.clone().unwrap_or_default();
+        claim.confinement(self.smoke.memory_mib())
+    }
+
     /// The flags of its smoke run and residents, where no claim sets any:
     /// none but `--network none`, unless it needs the network (see
     /// [`Row::network`]), and the engine's backstop limits.

@@ -11,7 +11,8 @@
 //! Paths in it (Dockerfiles, build roots, seccomp profiles) are relative to
 //! the file's own directory, so a rows file works from any working directory.
 
-use crate::row::{Build, MAX_STDIN_BYTES, MAX_STOP_WITHIN_MS, Row, Smoke};
+use crate::command::CommandRun;
+use crate::row::{Build, MAX_READY_WITHIN_MS, MAX_STOP_WITHIN_MS, Row, Smoke};
 use serde::Deserialize;
 use std::collections::BTreeSet;
 use std::fmt;
@@ -22,6 +23,16 @@ use std::path::{Path, PathBuf};
 struct RowsFile {
     image: Vec<Row>,
 }
+
+/// A file of commands several rows share (a row's `commands_from`).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CommandsFile {
+    command: Vec<CommandRun>,
+}
+
+/// The longest a healthcheck claim may wait.
+pub const MAX_HEALTHY_WITHIN_MS: u64 = 300_000;
 
 /// Why a rows file cannot be used.
 #[derive(Debug)]
@@ -90,6 +101,16 @@ pub fn parse(text: &str, path: &Path, base: &Path) -> Result<Vec<Row>, RowsError
         if !names.insert(row.name.clone()) {
             return Err(invalid("is named twice: each row needs a name of its own"));
         }
+        if let Some(from) = &row.commands_from {
+            if let Some(outside) = outside(from) {
+                return Err(invalid(&format!(
+                    "takes commands from {outside:?}, outside the rows file's directory: keep \
+                     the file of commands beside the rows file"
+                )));
+            }
+            let shared = load_commands(&base.join(from))?;
+            row.commands.extend(shared);
+        }
         if let Some(problem) = problem_of(&row) {
             return Err(invalid(&problem));
         }
@@ -118,6 +139,28 @@ pub fn parse(text: &str, path: &Path, base: &Path) -> Result<Vec<Row>, RowsError
         });
     }
     Ok(rows)
+}
+
+/// The commands of a file of `[[command]]` tables.
+pub fn load_commands(path: &Path) -> Result<Vec<CommandRun>, RowsError> {
+    let text = std::fs::read_to_string(path).map_err(|error| RowsError::Read {
+        path: path.to_owned(),
+        error,
+    })?;
+    let file: CommandsFile = toml::from_str(&text).map_err(|error| RowsError::Parse {
+        path: path.to_owned(),
+        error: Box::new(error),
+    })?;
+    Ok(file.command)
+}
+
+/// The path, if it leaves the directory it is relative to.
+fn outside(path: &Path) -> Option<String> {
+    let leaves = path.is_absolute()
+        || path
+            .components()
+            .any(|part| part == std::path::Component::ParentDir);
+    leaves.then(|| path.display().to_string())
 }
 
 /// A row, and its tag, whose build would overwrite an image some row reads:
@@ -196,29 +239,46 @@ fn problem_of(row: &Row) -> Option<String> {
                 .to_owned(),
         );
     }
-    let too_long = |run: &Smoke| match run {
-        Smoke::Command(run) => run.stdin.as_ref().is_some_and(|input| {
-            input
-                .byte_count()
-                .is_none_or(|count| count > MAX_STDIN_BYTES)
-        }),
-        Smoke::Http(_) => false,
-    };
-    if row.deciding_runs().iter().any(too_long) {
-        return Some(format!(
-            "gives a run more than {MAX_STDIN_BYTES} bytes of stdin, more than any check needs \
-             (each run holds its input in memory)"
-        ));
-    }
-    let run_memories = row
+    let runs = row
         .deciding_runs()
-        .iter()
-        .filter_map(Smoke::memory_mib)
-        .collect::<Vec<_>>();
-    if run_memories.iter().any(|&memory| memory < 1) {
-        return Some(
-            "gives a run a memory_mib under 1, which Docker reads as no limit at all".to_owned(),
-        );
+        .into_iter()
+        .filter_map(|run| match run {
+            Smoke::Command(run) => Some(run),
+            Smoke::Http(_) => None,
+        })
+        .chain(row.commands.iter().cloned());
+    for run in runs {
+        if let Some(problem) = run.problem() {
+            return Some(format!("{}: {problem}", run.describe()));
+        }
+    }
+    if let Some(problem) = commands_problem(row) {
+        return Some(problem);
+    }
+    if let Smoke::Http(run) = &row.smoke
+        && let Some(ready) = &run.ready
+    {
+        let conditions = usize::from(ready.log.is_some())
+            + usize::from(ready.port.is_some())
+            + usize::from(ready.http.is_some());
+        if conditions != 1 {
+            return Some(
+                "gives a readiness condition with other than one of log, port and http".to_owned(),
+            );
+        }
+        if ready.within_ms == 0 || ready.within_ms > MAX_READY_WITHIN_MS {
+            return Some(format!(
+                "gives a readiness condition a within_ms of 0 or over {MAX_READY_WITHIN_MS}"
+            ));
+        }
+    }
+    if let Some(within) = row.claims.healthy_within_ms
+        && (within == 0 || within > MAX_HEALTHY_WITHIN_MS)
+    {
+        return Some(format!(
+            "gives healthy_within_ms 0 or over {MAX_HEALTHY_WITHIN_MS}: a container is watched \
+             for at most that long"
+        ));
     }
     if let (Some(hardened), Smoke::Http(_)) = (&row.claims.hardened, &row.smoke)
         && !hardened.network
@@ -227,6 +287,25 @@ fn problem_of(row: &Row) -> Option<String> {
             "is a server smoke-tested over the network, so its hardened run needs network = true"
                 .to_owned(),
         );
+    }
+    None
+}
+
+/// Why the row's further commands cannot name their trials, if they cannot.
+fn commands_problem(row: &Row) -> Option<String> {
+    let mut names = BTreeSet::new();
+    for command in &row.commands {
+        let Some(name) = command.name.as_deref().filter(|name| !name.is_empty()) else {
+            return Some(format!(
+                "gives the command {} no name: each of its commands names its trial",
+                command.describe()
+            ));
+        };
+        if !names.insert(name) {
+            return Some(format!(
+                "names two commands {name:?}: each names a trial of its own"
+            ));
+        }
     }
     None
 }

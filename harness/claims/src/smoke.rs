@@ -2,7 +2,7 @@
 //! and its exact output, or a server and its answer over the network.
 
 use crate::row::{CommandRun, HttpRun, Smoke};
-use crate::verdict::{Mismatch, Problem, outcome_differences, plain, text};
+use crate::verdict::{Mismatch, Problem, plain, text};
 use image_probe::network::{HttpAnswer, http_get};
 use image_probe::run::RunRequest;
 use image_probe::{Confinement, Engine, Outcome, ProbeError};
@@ -32,11 +32,16 @@ pub async fn run_command(
     confinement: &Confinement,
     deadline: Duration,
 ) -> Result<Outcome, ProbeError> {
-    let args: Vec<&str> = run.args.iter().map(String::as_str).collect();
-    let mut request = RunRequest::new(image, &args).under(confinement);
-    if let Some(input) = &run.stdin {
-        request = request.with_stdin(input.bytes());
-    }
+    let request = RunRequest {
+        image: image.to_owned(),
+        entrypoint: run.entrypoint.clone(),
+        args: run.arguments(),
+        env: run.environment(),
+        user: run.user.clone(),
+        workdir: run.workdir.clone(),
+        stdin: run.input(),
+        confinement: confinement.clone(),
+    };
     engine.run_within(&request, deadline).await
 }
 
@@ -97,11 +102,6 @@ pub async fn observe_smoke(
     observe(engine, image, smoke, confinement, deadline).await
 }
 
-/// The expected outcome of a command run.
-pub fn expected_outcome(run: &CommandRun) -> Outcome {
-    Outcome::from_streams(run.stdout.as_bytes(), b"", run.exit_code)
-}
-
 /// Whether what was observed is what the smoke run expects.
 pub fn verdict(
     subject: &str,
@@ -110,9 +110,7 @@ pub fn verdict(
     observed: &Observed,
 ) -> Result<(), Mismatch> {
     let problems = match (smoke, observed) {
-        (Smoke::Command(run), Observed::Ran(outcome)) => {
-            outcome_differences(outcome, &expected_outcome(run))
-        }
+        (Smoke::Command(run), Observed::Ran(outcome)) => run.differences(outcome),
         (Smoke::Http(run), Observed::Answered(answer)) => {
             let mut problems = Vec::new();
             if answer.status != run.status {

@@ -9,9 +9,10 @@ use crate::failure::Failure;
 use crate::report::Report;
 use crate::row::Row;
 use crate::subject::{BuildsByTag, Subject, build_inputs_digest, build_row, make_ready};
-use image_probe::filesystem::Listing;
+use image_probe::filesystem::{Listing, MAX_LISTED_ENTRIES};
 use image_probe::once::OncePerKey;
 use image_probe::{Engine, ProbeError};
+use std::collections::BTreeSet;
 use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -39,6 +40,8 @@ pub struct Suite {
     second_builds: OncePerKey<Result<String, Arc<ProbeError>>>,
     report: Mutex<Report>,
     report_directory: PathBuf,
+    /// The files whose content some row's claims read: every export keeps them.
+    content_paths: BTreeSet<String>,
 }
 
 /// Why a suite cannot start.
@@ -76,6 +79,7 @@ impl Suite {
                 .map(|row| (row.name.clone(), row.negative_control)),
         );
         report.engine = Some(engine.facts().to_string());
+        let content_paths = rows.iter().flat_map(Row::content_paths).collect();
         Ok(Suite {
             runtime,
             engine,
@@ -87,6 +91,7 @@ impl Suite {
             second_builds: OncePerKey::default(),
             report: Mutex::new(report),
             report_directory: report_directory.to_owned(),
+            content_paths,
         })
     }
 
@@ -206,7 +211,10 @@ impl Suite {
             .get(&key, || async {
                 let export = async {
                     let container = self.engine.unstarted(subject.image()).await?;
-                    container.entries_until(enough).await
+                    let contents_of = self.content_paths.clone();
+                    container
+                        .entries_within(enough, contents_of, MAX_LISTED_ENTRIES)
+                        .await
                 };
                 export.await.map(Arc::new).map_err(Arc::new)
             })

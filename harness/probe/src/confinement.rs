@@ -40,6 +40,9 @@ pub struct Confinement {
     /// `--security-opt seccomp=FILE`, given as the file's JSON, which is
     /// what the engine's API takes (the CLI reads the file for it).
     pub seccomp_profile: Option<String>,
+    /// `--user`: the uid (and gid) every process starts as, in place of
+    /// the image's USER, such as the arbitrary uid OpenShift gives.
+    pub user: Option<String>,
 }
 
 impl Confinement {
@@ -52,6 +55,7 @@ impl Confinement {
         memory_bytes: None,
         nano_cpus: None,
         seccomp_profile: None,
+        user: None,
     };
 
     /// `--network none`.
@@ -87,6 +91,13 @@ impl Confinement {
     pub fn with_cpus(self, nano_cpus: i64) -> Self {
         Confinement {
             nano_cpus: Some(nano_cpus),
+            ..self
+        }
+    }
+
+    pub fn as_user(self, user: &str) -> Self {
+        Confinement {
+            user: Some(user.to_owned()),
             ..self
         }
     }
@@ -147,6 +158,9 @@ impl Confinement {
     /// The flags as `docker run` takes them, for failure messages.
     pub fn describe(&self) -> String {
         let mut flags = Vec::new();
+        if let Some(user) = &self.user {
+            flags.push(format!("--user {user}"));
+        }
         if self.locked_down {
             flags.push("--read-only --cap-drop ALL --security-opt no-new-privileges".to_owned());
         }

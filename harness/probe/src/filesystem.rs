@@ -11,6 +11,9 @@ use crate::inventory::{Classifier, Content, Identified, Reading};
 use crate::run::remove_on_drop;
 use bytes::Bytes;
 use futures::Stream;
+use sha2::{Digest, Sha256};
+use std::collections::BTreeSet;
+use std::io::Read;
 use testcontainers::bollard::Docker;
 use testcontainers::bollard::errors::Error as BollardError;
 use testcontainers::bollard::models::ContainerCreateBody;
@@ -56,7 +59,27 @@ pub struct Entry {
     pub reading: Option<Reading>,
     /// Its file capabilities, if it has any.
     pub capabilities: Option<FileCapabilities>,
+    /// Its owner's uid and gid, as the archive records them.
+    pub uid: u64,
+    pub gid: u64,
+    /// For a regular file whose content was asked for: its digest, size
+    /// and first bytes.
+    pub content: Option<FileContent>,
 }
+
+/// A file's content, as far as a claim needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileContent {
+    /// SHA-256, as `sha256sum` prints it.
+    pub sha256: String,
+    pub size: u64,
+    /// Its first [`MAX_KEPT_CONTENT_BYTES`] bytes.
+    pub head: Vec<u8>,
+}
+
+/// The most bytes of a file's content a listing keeps: a claim on more
+/// is one on its digest.
+pub const MAX_KEPT_CONTENT_BYTES: usize = 1024 * 1024;
 
 /// Any of the execute bits.
 const EXECUTABLE_BITS: u32 = 0o111;
@@ -133,21 +156,28 @@ impl Unstarted {
         &self,
         enough: impl FnMut(&Entry) -> bool + Send + 'static,
     ) -> Result<Listing, ProbeError> {
-        self.entries_within(enough, MAX_LISTED_ENTRIES).await
+        self.entries_within(enough, BTreeSet::new(), MAX_LISTED_ENTRIES)
+            .await
     }
 
-    /// [`Unstarted::entries_until`], at most `max_entries` of them, within
-    /// [`deadline::IMAGE_READING`].
+    /// [`Unstarted::entries_until`], with the content of each regular file
+    /// at the paths of `contents_of` (absolute, as `/etc/passwd`), at most
+    /// `max_entries` of them, within [`deadline::IMAGE_READING`].
     pub async fn entries_within(
         &self,
         enough: impl FnMut(&Entry) -> bool + Send + 'static,
+        contents_of: BTreeSet<String>,
         max_entries: usize,
     ) -> Result<Listing, ProbeError> {
         let stream = self.docker.export_container(&self.id);
+        let kept = Kept {
+            contents_of,
+            max_entries,
+        };
         within(
             deadline::IMAGE_READING,
             "reading its file system (docker export)",
-            read_tar(stream, enough, max_entries),
+            read_tar(stream, enough, kept),
         )
         .await
     }
@@ -175,22 +205,72 @@ fn capabilities_of<R: std::io::Read>(
     Ok(None)
 }
 
+/// What a read of an export keeps besides each entry's header.
+struct Kept {
+    /// The paths whose content is kept.
+    contents_of: BTreeSet<String>,
+    max_entries: usize,
+}
+
 async fn read_tar(
     stream: impl Stream<Item = Result<Bytes, BollardError>> + Send + 'static,
     enough: impl FnMut(&Entry) -> bool + Send + 'static,
-    max_entries: usize,
+    kept: Kept,
 ) -> Result<Listing, ProbeError> {
     // Reads the tar as it streams: an image can be gigabytes.
     let (reader, _reading) = abandonable_reader(stream);
-    let listed = tokio::task::spawn_blocking(move || list_tar(reader, enough, max_entries)).await;
+    let listed = tokio::task::spawn_blocking(move || list_tar(reader, enough, &kept)).await;
     listed.map_err(|e| ProbeError::unreadable("a container's export", e))?
+}
+
+/// A reader that digests what passes through it and keeps its first bytes.
+struct Digesting<R> {
+    inner: R,
+    hasher: Sha256,
+    size: u64,
+    head: Vec<u8>,
+}
+
+impl<R: Read> Read for Digesting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let read = self.inner.read(buf)?;
+        let bytes = &buf[..read];
+        self.hasher.update(bytes);
+        self.size += read as u64;
+        let room = MAX_KEPT_CONTENT_BYTES.saturating_sub(self.head.len());
+        self.head.extend_from_slice(&bytes[..room.min(read)]);
+        Ok(read)
+    }
+}
+
+impl<R: Read> Digesting<R> {
+    fn new(inner: R) -> Self {
+        Digesting {
+            inner,
+            hasher: Sha256::new(),
+            size: 0,
+            head: Vec::new(),
+        }
+    }
+
+    /// Reads what the classifier left, and gives the whole file's content.
+    fn finish(mut self) -> std::io::Result<FileContent> {
+        std::io::copy(&mut self, &mut std::io::sink())?;
+        let digest = self.hasher.finalize();
+        Ok(FileContent {
+            sha256: digest.iter().map(|byte| format!("{byte:02x}")).collect(),
+            size: self.size,
+            head: self.head,
+        })
+    }
 }
 
 fn list_tar(
     reader: impl std::io::Read,
     mut enough: impl FnMut(&Entry) -> bool,
-    max_entries: usize,
+    kept: &Kept,
 ) -> Result<Listing, ProbeError> {
+    let max_entries = kept.max_entries;
     let unreadable = |e: &dyn std::fmt::Display| ProbeError::unreadable("a container's export", e);
     let classifier = Classifier::new().map_err(|e| unreadable(&e))?;
     let mut archive = tar::Archive::new(reader);
@@ -217,16 +297,31 @@ fn list_tar(
             .trim_end_matches('/')
             .to_owned();
         let capabilities = capabilities_of(&mut entry).map_err(|e| unreadable(&e))?;
-        let reading = match kind {
-            Kind::File => Some(classifier.read(&mut entry).map_err(|e| unreadable(&e))?),
-            _ => None,
+        let wanted = kind == Kind::File && kept.contents_of.contains(&format!("/{path}"));
+        let (read, content) = match kind {
+            Kind::File if wanted => {
+                let mut digesting = Digesting::new(&mut entry);
+                let read = classifier
+                    .read(&mut digesting)
+                    .map_err(|e| unreadable(&e))?;
+                let content = digesting.finish().map_err(|e| unreadable(&e))?;
+                (Some(read), Some(content))
+            }
+            Kind::File => (
+                Some(classifier.read(&mut entry).map_err(|e| unreadable(&e))?),
+                None,
+            ),
+            _ => (None, None),
         };
         let entry = Entry {
             path,
             kind,
             mode: header.mode().map_err(|e| unreadable(&e))?,
-            reading,
+            reading: read,
             capabilities,
+            uid: header.uid().map_err(|e| unreadable(&e))?,
+            gid: header.gid().map_err(|e| unreadable(&e))?,
+            content,
         };
         let stop = enough(&entry);
         entries.push(entry);

@@ -4,7 +4,9 @@ use crate::cleanup::OnDrop;
 use crate::engine::Engine;
 use crate::error::ProbeError;
 use crate::facts::{Architecture, ImageStore};
+use std::collections::BTreeMap;
 use std::fmt;
+use testcontainers::bollard::models::ImageConfig as InspectedConfig;
 use testcontainers::bollard::query_parameters::{
     RemoveImageOptionsBuilder, TagImageOptionsBuilder,
 };
@@ -59,6 +61,58 @@ pub struct ImageFacts {
     pub entrypoint: Vec<String>,
     /// The user the engine starts its processes as (`USER`); empty: root.
     pub user: String,
+    /// The rest of its configuration, as `docker inspect` gives it.
+    pub config: ImageConfig,
+}
+
+/// An image's configuration, as `docker image inspect` gives it; what it
+/// does not set is empty.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ImageConfig {
+    pub entrypoint: Vec<String>,
+    pub cmd: Vec<String>,
+    /// `NAME=value`, in order.
+    pub env: Vec<String>,
+    pub labels: BTreeMap<String, String>,
+    /// `5000/tcp`, sorted.
+    pub exposed_ports: Vec<String>,
+    pub workdir: String,
+    pub user: String,
+    pub stop_signal: String,
+    /// The HEALTHCHECK's test (`["CMD", …]`, `["CMD-SHELL", …]`); empty: none.
+    pub healthcheck: Vec<String>,
+}
+
+impl ImageConfig {
+    fn of(config: Option<InspectedConfig>) -> ImageConfig {
+        let Some(config) = config else {
+            return ImageConfig::default();
+        };
+        let mut exposed_ports: Vec<String> = config.exposed_ports.unwrap_or_default();
+        exposed_ports.sort();
+        ImageConfig {
+            entrypoint: config.entrypoint.unwrap_or_default(),
+            cmd: config.cmd.unwrap_or_default(),
+            env: config.env.unwrap_or_default(),
+            labels: config.labels.unwrap_or_default().into_iter().collect(),
+            exposed_ports,
+            workdir: config.working_dir.unwrap_or_default(),
+            user: config.user.unwrap_or_default(),
+            stop_signal: config.stop_signal.unwrap_or_default(),
+            healthcheck: config
+                .healthcheck
+                .and_then(|health| health.test)
+                .unwrap_or_default(),
+        }
+    }
+
+    /// The value of the environment variable `name`, if set.
+    pub fn env_var(&self, name: &str) -> Option<&str> {
+        self.env.iter().find_map(|pair| {
+            let (key, value) = pair.split_once('=')?;
+            (key == name).then_some(value)
+        })
+    }
 }
 
 impl Engine {
@@ -119,8 +173,10 @@ impl Engine {
                 .unwrap_or_default(),
             user: inspected
                 .config
-                .and_then(|config| config.user)
+                .as_ref()
+                .and_then(|config| config.user.clone())
                 .unwrap_or_default(),
+            config: ImageConfig::of(inspected.config),
         })
     }
 

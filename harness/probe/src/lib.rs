@@ -40,5 +40,5 @@ pub use confinement::Confinement;
 pub use engine::Engine;
 pub use error::ProbeError;
 pub use facts::{Architecture, EngineFacts, ImageStore, Runtime};
-pub use image::{ImageFacts, ImageId};
+pub use image::{ImageConfig, ImageFacts, ImageId};
 pub use outcome::Outcome;

@@ -48,6 +48,18 @@ pub enum Residence {
     OwnCommand,
 }
 
+/// What `docker exec` is given besides the container and stdin.
+#[derive(Clone, Debug, Default)]
+pub struct ExecRequest {
+    pub command: Vec<String>,
+    /// `NAME=value`, besides the container's environment.
+    pub env: Vec<String>,
+    /// `--user`; unset, the container's.
+    pub user: Option<String>,
+    /// `--workdir`; unset, the container's.
+    pub workdir: Option<String>,
+}
+
 /// A running container, and the stdin that keeps it running if it needs one.
 pub struct Resident {
     pub id: String,
@@ -178,7 +190,26 @@ impl Engine {
         input: Option<&[u8]>,
         deadline: Duration,
     ) -> Result<Outcome, ProbeError> {
-        let exec = self.exec_unbounded(container, command, env, input);
+        let request = ExecRequest {
+            command: command.to_vec(),
+            env: env.to_vec(),
+            ..ExecRequest::default()
+        };
+        self.exec_request(container, &request, input, deadline)
+            .await
+    }
+
+    /// `docker exec [-i] [--env …] [--user …] [--workdir …] CONTAINER
+    /// COMMAND...` within `deadline`, with `input` on stdin if given.
+    pub async fn exec_request(
+        &self,
+        container: &str,
+        request: &ExecRequest,
+        input: Option<&[u8]>,
+        deadline: Duration,
+    ) -> Result<Outcome, ProbeError> {
+        let command = &request.command;
+        let exec = self.exec_unbounded(container, request, input);
         match tokio::time::timeout(deadline, exec).await {
             Ok(outcome) => outcome,
             Err(_) => Err(ProbeError::StillRunning {
@@ -194,17 +225,19 @@ impl Engine {
     async fn exec_unbounded(
         &self,
         container: &str,
-        command: &[String],
-        env: &[String],
+        request: &ExecRequest,
         input: Option<&[u8]>,
     ) -> Result<Outcome, ProbeError> {
         let slots = self.exec_slots_of(container);
         // The semaphore is never closed, so acquiring it cannot fail.
         let _slot = slots.acquire().await.ok();
         let docker = self.docker();
+        let command = &request.command;
         let options = CreateExecOptions {
             cmd: Some(command.to_vec()),
-            env: (!env.is_empty()).then(|| env.to_vec()),
+            env: (!request.env.is_empty()).then(|| request.env.clone()),
+            user: request.user.clone(),
+            working_dir: request.workdir.clone(),
             attach_stdin: Some(input.is_some()),
             attach_stdout: Some(true),
             attach_stderr: Some(true),

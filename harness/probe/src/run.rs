@@ -31,8 +31,14 @@ const REMOVAL_DEADLINE: Duration = Duration::from_secs(15);
 pub struct RunRequest {
     /// A reference or an image ID.
     pub image: String,
-    /// Replaces the image's entrypoint (`--entrypoint`).
-    pub entrypoint: Option<String>,
+    /// Replaces the image's entrypoint (`--entrypoint`), with arguments of its own.
+    pub entrypoint: Option<Vec<String>>,
+    /// `--env NAME=value`, besides the image's.
+    pub env: Vec<String>,
+    /// `--user`; unset, the image's (or the confinement's, if it sets one).
+    pub user: Option<String>,
+    /// `--workdir`; unset, the image's.
+    pub workdir: Option<String>,
     /// The arguments; empty keeps the image's CMD, as `docker run IMAGE` does.
     pub args: Vec<String>,
     /// Written to stdin, which is then closed; `None` closes it at once.
@@ -50,7 +56,7 @@ impl RunRequest {
     }
 
     pub fn with_entrypoint(mut self, entrypoint: &str) -> Self {
-        self.entrypoint = Some(entrypoint.to_owned());
+        self.entrypoint = Some(vec![entrypoint.to_owned()]);
         self
     }
 
@@ -68,7 +74,7 @@ impl RunRequest {
     pub fn describe(&self) -> String {
         let mut words = Vec::new();
         if let Some(entrypoint) = &self.entrypoint {
-            words.push(entrypoint.clone());
+            words.extend(entrypoint.iter().cloned());
         }
         words.extend(self.args.iter().cloned());
         let flags = self.confinement.describe();
@@ -97,10 +103,13 @@ pub(crate) fn container_body(
     labels.insert(REQUEST_LABEL.to_owned(), label.0.clone());
     ContainerCreateBody {
         image: Some(request.image.clone()),
-        entrypoint: request
-            .entrypoint
+        entrypoint: request.entrypoint.clone(),
+        env: (!request.env.is_empty()).then(|| request.env.clone()),
+        user: request
+            .user
             .clone()
-            .map(|entrypoint| vec![entrypoint]),
+            .or_else(|| request.confinement.user.clone()),
+        working_dir: request.workdir.clone(),
         // None keeps the image's CMD, as `docker run IMAGE` does.
         cmd: (!request.args.is_empty()).then(|| request.args.clone()),
         labels: Some(labels),

@@ -107,7 +107,9 @@ fn a_file_system_of_more_entries_than_the_bound_fails() {
             .unstarted(IMAGE)
             .await
             .expect("a container is created");
-        let listed = unstarted.entries_within(|_| false, 100).await;
+        let listed = unstarted
+            .entries_within(|_| false, Default::default(), 100)
+            .await;
         match listed {
             Err(error @ ProbeError::Bound { .. }) => assert!(
                 error

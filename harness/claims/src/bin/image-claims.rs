@@ -5,7 +5,7 @@
 //! image-claims derive-seccomp ROWS.toml ROW [--runs N] [--out FILE | --check]
 //! ```
 
-use image_claims::entry::{check, serve_as_reaper_if_asked};
+use image_claims::entry::{self, check, serve_as_reaper_if_asked};
 use image_claims::rows_file;
 use image_claims::seccomp::derive;
 use libtest_mimic::Arguments;
@@ -75,7 +75,7 @@ fn main() -> ExitCode {
                     return ExitCode::from(2);
                 }
             };
-            match derive::derive_command(
+            match entry::derive_seccomp(
                 loaded,
                 &row,
                 runs,

@@ -1,9 +1,9 @@
 //! The file system: the files allowed and no other, and no file that raises
 //! the privilege of whoever runs it: setuid, setgid, or with capabilities.
 
-use crate::row::Mode;
+use crate::file_claim::{FileClaim, MAX_MATCHED_FILE_BYTES};
 use crate::units::thousands;
-use crate::verdict::{Mismatch, Problem, plain};
+use crate::verdict::{Mismatch, Problem, Shown, plain, text};
 use image_probe::filesystem::{Entry, Kind, Listing};
 use std::collections::BTreeMap;
 
@@ -19,7 +19,7 @@ const MAX_NAMED: usize = 8;
 /// nothing else.
 pub fn holds_only(
     image: &str,
-    allowed: &BTreeMap<String, Mode>,
+    allowed: &BTreeMap<String, FileClaim>,
     listing: &Listing,
 ) -> Result<(), Mismatch> {
     let mut problems = Vec::new();
@@ -36,27 +36,7 @@ pub fn holds_only(
         ));
     }
     if listing.complete {
-        for (path, mode) in allowed {
-            let found = listing
-                .entries
-                .iter()
-                .find(|entry| format!("/{}", entry.path) == *path);
-            let observed = match found {
-                None => "absent".to_owned(),
-                Some(entry) if entry.kind != Kind::File => {
-                    format!("{:?}", entry.kind).to_lowercase()
-                }
-                Some(entry) if entry.mode & MODE_BITS != mode.0 => {
-                    format!("mode {:o}", entry.mode & MODE_BITS)
-                }
-                Some(_) => continue,
-            };
-            problems.push(Problem::new(
-                path.clone(),
-                plain(format!("a file of mode {mode}")),
-                plain(observed),
-            ));
-        }
+        problems.extend(claimed_files_differences(allowed, listing));
     } else if unexpected.is_empty() {
         problems.push(Problem::new(
             "file system",
@@ -65,6 +45,111 @@ pub fn holds_only(
         ));
     }
     Mismatch::verdict(image, problems)
+}
+
+/// Each file of `paths` is there, and is what its claim says; other files
+/// may be there too.
+pub fn paths_are_as_claimed(
+    image: &str,
+    paths: &BTreeMap<String, FileClaim>,
+    listing: &Listing,
+) -> Result<(), Mismatch> {
+    let mut problems = claimed_files_differences(paths, listing);
+    if !listing.complete && problems.is_empty() {
+        problems.push(Problem::new(
+            "file system",
+            plain("read to its end"),
+            plain("a listing that stopped early"),
+        ));
+    }
+    Mismatch::verdict(image, problems)
+}
+
+/// A problem for each claimed file that is not what its claim says; one
+/// absent counts only where the listing is complete.
+fn claimed_files_differences(
+    claimed: &BTreeMap<String, FileClaim>,
+    listing: &Listing,
+) -> Vec<Problem> {
+    claimed
+        .iter()
+        .filter_map(|(path, claim)| {
+            let found = listing
+                .entries
+                .iter()
+                .find(|entry| format!("/{}", entry.path) == *path);
+            match found {
+                Some(entry) => file_problem(path, claim, entry),
+                None if listing.complete => {
+                    Some(Problem::new(path.clone(), plain("a file"), plain("absent")))
+                }
+                None => None,
+            }
+        })
+        .collect()
+}
+
+/// How the entry at `path` is not what `claim` says of it, if it is not.
+pub fn file_problem(path: &str, claim: &FileClaim, entry: &Entry) -> Option<Problem> {
+    let problem = |expected: Shown, observed: Shown| Some(Problem::new(path, expected, observed));
+    if entry.kind != Kind::File {
+        let kind = format!("{:?}", entry.kind).to_lowercase();
+        return problem(plain("a regular file"), plain(format!("a {kind}")));
+    }
+    if let Some(mode) = claim.mode
+        && entry.mode & MODE_BITS != mode.0
+    {
+        return problem(
+            plain(format!("mode {mode}")),
+            plain(format!("mode {:o}", entry.mode & MODE_BITS)),
+        );
+    }
+    if let Some(owner) = claim.owner
+        && (entry.uid, entry.gid) != (u64::from(owner.uid), u64::from(owner.gid))
+    {
+        return problem(
+            plain(format!("owner {owner}")),
+            plain(format!("owner {}:{}", entry.uid, entry.gid)),
+        );
+    }
+    if !claim.reads_content() {
+        return None;
+    }
+    let Some(content) = &entry.content else {
+        return problem(plain("its content read"), plain("a file not read"));
+    };
+    if let Some(sha256) = &claim.sha256
+        && content.sha256 != sha256.0
+    {
+        return problem(
+            plain(format!("sha256 {sha256}")),
+            plain(format!("sha256 {}", content.sha256)),
+        );
+    }
+    if claim.contains.is_none() && claim.matches.is_none() {
+        return None;
+    }
+    if content.size > MAX_MATCHED_FILE_BYTES {
+        return problem(
+            plain(format!(
+                "a text of at most {MAX_MATCHED_FILE_BYTES} bytes to match (claim a larger \
+                 file's sha256)"
+            )),
+            plain(format!("{} bytes", thousands(content.size))),
+        );
+    }
+    let body = String::from_utf8_lossy(&content.head);
+    if let Some(part) = &claim.contains
+        && !body.contains(part.as_str())
+    {
+        return problem(plain(format!("a text containing {part:?}")), text(&body));
+    }
+    if let Some(pattern) = &claim.matches
+        && !pattern.is_match(&body)
+    {
+        return problem(plain(format!("a text matching /{pattern}/")), text(&body));
+    }
+    None
 }
 
 /// No file has the setuid or setgid bit, or file capabilities.
@@ -89,7 +174,7 @@ pub fn no_setuid(image: &str, listing: &Listing) -> Result<(), Mismatch> {
 /// Whether an entry alone makes [`holds_only`] fail: a file not allowed, or
 /// a directory that holds no allowed file. For a negative control the export
 /// is read only until it has refuted the file-system claims.
-pub fn refutes_holds_only(allowed: &BTreeMap<String, Mode>, entry: &Entry) -> bool {
+pub fn refutes_holds_only(allowed: &BTreeMap<String, FileClaim>, entry: &Entry) -> bool {
     if entry.is_added_by_docker() {
         return false;
     }

@@ -5,6 +5,7 @@
 //! A verdict is `Ok(())` or a [`Mismatch`](crate::verdict::Mismatch) naming
 //! the image, then each problem with what was expected and what was observed.
 
+pub mod config;
 pub mod files;
 pub mod layers;
 pub mod shell;

@@ -9,7 +9,7 @@
 
 use super::Verdict;
 use crate::failure::Failure;
-use crate::row::{Hardened, Row};
+use crate::row::Row;
 use crate::smoke::{observe_smoke, verdict};
 use crate::subject::Subject;
 use crate::suite::Suite;
@@ -18,38 +18,15 @@ use image_probe::Confinement;
 use image_probe::run::RunRequest;
 use std::sync::Arc;
 
-const MIB: i64 = 1024 * 1024;
-
 /// What a shell in the control tries, and what the kernel says under the flags.
 const WRITE_TO_ROOT: &[&str] = &["-c", "echo probe > /probe"];
 const READ_ONLY_ERROR: &str = "Read-only file system";
 /// The shell a control must hold for its flags to be proven on it.
 pub const CONTROL_SHELL: &str = "/bin/sh";
 
-/// The row's hardened flags; a row's smoke run may need more memory.
-pub fn hardened_confinement(row: &Row) -> Confinement {
-    let claim = row.claims.hardened.clone().unwrap_or_default();
-    confinement_of(&claim, row.smoke.memory_mib())
-}
-
-/// `--read-only --cap-drop ALL --security-opt no-new-privileges [--network
-/// none] --pids-limit N --memory M --memory-swap M`.
-pub fn confinement_of(claim: &Hardened, memory_mib: Option<i64>) -> Confinement {
-    Confinement {
-        locked_down: true,
-        no_network: !claim.network,
-        joined_network: None,
-        pids_limit: Some(claim.pids_limit),
-        memory_bytes: Some(memory_mib.unwrap_or(claim.memory_mib) * MIB),
-        nano_cpus: None,
-        seccomp_profile: None,
-        tmpfs: claim.tmpfs.clone(),
-    }
-}
-
 pub async fn smoke_run_works_under_the_hardened_flags(suite: &Suite, row: &Arc<Row>) -> Verdict {
     let subject = suite.subject(row).await?;
-    let confinement = hardened_confinement(row);
+    let confinement = row.hardened();
     if row.negative_control {
         return prove_the_flags_bite(suite, &subject, &confinement).await;
     }

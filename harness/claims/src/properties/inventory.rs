@@ -3,7 +3,7 @@
 //! as they stream (see `image_probe::inventory`): what the files, setuid,
 //! shell and interpreter claims all read.
 
-use crate::checks::files::{is_setuid_file, refutes_holds_only};
+use crate::checks::files::{file_problem, is_setuid_file, refutes_holds_only};
 use crate::failure::Failure;
 use crate::subject::Subject;
 use crate::suite::Suite;
@@ -30,14 +30,19 @@ pub async fn listing(suite: &Suite, subject: &Subject) -> Result<Arc<Listing>, F
     let mut setuid_file = !claims.no_setuid;
     let mut shell = !claims.no_shell;
     let mut interpreter = !claims.no_interpreter;
+    let paths = claims.paths.clone();
+    let mut path_refuted = paths.is_empty();
     let enough = move |entry: &Entry| {
         if let Some(allowed) = &allowed {
             other_file |= refutes_holds_only(allowed, entry);
         }
+        if let Some(claim) = paths.get(&format!("/{}", entry.path)) {
+            path_refuted |= file_problem(&entry.path, claim, entry).is_some();
+        }
         setuid_file |= is_setuid_file(entry);
         shell |= is_program_of(entry, ProgramKind::Shell);
         interpreter |= is_program_of(entry, ProgramKind::Interpreter);
-        control && other_file && setuid_file && shell && interpreter
+        control && other_file && setuid_file && shell && interpreter && path_refuted
     };
     let listing = suite.listing(subject, enough).await?;
     if listing.complete {

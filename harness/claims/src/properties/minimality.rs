@@ -13,17 +13,18 @@
 //! failures without a call would prove nothing.
 
 use super::Verdict;
-use super::deciding::{Deciding, NetworkHolder, RUN_DEADLINE, deadline_refusing};
-use super::seccomp::{checkable_here, profile_of, shown};
+use super::seccomp::{checkable_here, profile_of};
 use crate::failure::Failure;
 use crate::row::Row;
+use crate::seccomp::deciding::{
+    Deciding, NetworkHolder, RUN_DEADLINE, deadline_refusing, failure_without, shown,
+};
 use crate::seccomp::profile::{Claimed, EXIT_CALL, Profile, is_runtime_release};
 use crate::smoke::passes;
 use crate::subject::Subject;
 use crate::suite::Suite;
 use futures::StreamExt;
 use futures::future::BoxFuture;
-use image_probe::Confinement;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
@@ -214,38 +215,10 @@ impl Proof<'_> {
         })
     }
 
-    /// The first failing run without `call`, the runs meant for it first.
+    /// The first failing run without `call`, over [`ATTEMPTS`] rounds.
     async fn failure_without(&self, call: &str) -> Option<String> {
-        let (meant, others): (Vec<&Deciding>, Vec<&Deciding>) =
-            self.runs.iter().partition(|run| run.decides(call));
-        // Each run's reduced profile once, for all its tries.
-        let tries: Vec<(&Deciding, Confinement)> = meant
-            .into_iter()
-            .chain(others)
-            .map(|run| {
-                let refusing = self.profile.refusing(&[call], run.exit_code());
-                (
-                    run,
-                    run.confinement(&self.subject.row, refusing.to_string()),
-                )
-            })
-            .collect();
-        let deadline = deadline_refusing(&[call]);
-        for _ in 0..ATTEMPTS {
-            for (run, confinement) in &tries {
-                let observed = run
-                    .observe(self.suite, self.subject, confinement, deadline)
-                    .await;
-                if !matches!(&observed, Ok(observed) if passes(&run.smoke, observed)) {
-                    return Some(format!(
-                        "without {call}, {}: {}",
-                        run.smoke.describe(),
-                        shown(&observed, self.subject)
-                    ));
-                }
-            }
-        }
-        None
+        let (suite, subject) = (self.suite, self.subject);
+        failure_without(suite, subject, &self.runs, self.profile, &[call], ATTEMPTS).await
     }
 
     /// The smoke run without every call of `elsewhere` at once passes, each
@@ -256,8 +229,7 @@ impl Proof<'_> {
     ) -> Result<String, String> {
         let calls: Vec<&str> = elsewhere.keys().map(String::as_str).collect();
         let run = &self.runs[0];
-        let refusing = self.profile.refusing(&calls, run.exit_code());
-        let confinement = run.confinement(&self.subject.row, refusing.to_string());
+        let confinement = run.refusing(&self.subject.row, self.profile, &calls);
         let deadline = deadline_refusing(&calls);
         for _ in 0..ATTEMPTS {
             let observed = run

@@ -4,7 +4,8 @@
 //! the verdict, and has the suite judge it by the row: an image must pass;
 //! a negative control must fail, and fail for the right reason.
 
-pub mod deciding;
+pub mod commands;
+pub mod config;
 pub mod files;
 pub mod hardening;
 pub mod hygiene;
@@ -74,6 +75,9 @@ pub const ROW_PROPERTIES: &[RowProperty] = &[
         row.claims.reproducible
     }),
     row_property!(smoke::smoke_run_gives_its_expected_output, |_| true),
+    row_property!(commands::commands_pass_as_any_user, |row| row
+        .claims
+        .any_user),
     row_property!(stop::container_stops_when_asked, |row| !row
         .claims
         .stops
@@ -92,10 +96,18 @@ pub const ROW_PROPERTIES: &[RowProperty] = &[
     row_property!(shell::no_interpreter_runs_in_the_container, |row| row
         .claims
         .no_interpreter),
+    row_property!(config::image_config_is_as_claimed, |row| row
+        .claims
+        .config
+        .is_some()),
     row_property!(files::image_holds_only_its_files, |row| row
         .claims
         .files
         .is_some()),
+    row_property!(files::image_files_are_as_claimed, |row| !row
+        .claims
+        .paths
+        .is_empty()),
     row_property!(files::image_has_its_claimed_layers, |row| row
         .claims
         .layers

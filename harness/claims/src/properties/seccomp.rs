@@ -10,12 +10,12 @@
 //! the report says so instead.
 
 use super::Verdict;
-use super::deciding::{Deciding, NetworkHolder, RUN_DEADLINE};
-use super::hardening::{CONTROL_SHELL, hardened_confinement};
+use super::hardening::CONTROL_SHELL;
 use crate::failure::Failure;
 use crate::row::{Row, Smoke};
+use crate::seccomp::deciding::{Deciding, NetworkHolder, RUN_DEADLINE, shown};
 use crate::seccomp::profile::Profile;
-use crate::smoke::{Observed, describe, observe_smoke, verdict};
+use crate::smoke::{observe_smoke, verdict};
 use crate::subject::Subject;
 use crate::suite::Suite;
 use image_probe::run::RunRequest;
@@ -68,7 +68,9 @@ pub async fn smoke_run_works_under_the_seccomp_profile(suite: &Suite, row: &Arc<
         return Ok(());
     }
     let profile = profile_of(&subject)?;
-    let confinement = hardened_confinement(row).with_seccomp_profile(profile.json.to_string());
+    let confinement = row
+        .hardened()
+        .with_seccomp_profile(profile.json.to_string());
     if row.negative_control {
         return prove_the_profile_bites(suite, &subject, &profile, &confinement).await;
     }
@@ -95,7 +97,7 @@ async fn prove_the_profile_bites(
     let engine = suite.engine();
     let shell = RunRequest::new(subject.image(), SHELL_STARTED).with_entrypoint(CONTROL_SHELL);
     let hardened = engine
-        .run(&shell.clone().under(&hardened_confinement(&subject.row)))
+        .run(&shell.clone().under(&subject.row.hardened()))
         .await
         .map_err(|error| Failure::probe(subject, error))?;
     if (hardened.code, hardened.stdout.as_str()) != (0, "started\n") {
@@ -121,14 +123,6 @@ async fn prove_the_profile_bites(
             })
         }
         _ => Ok(()),
-    }
-}
-
-/// What a run showed, in words, the image's name left out.
-pub(super) fn shown(observed: &Result<Observed, ProbeError>, subject: &Subject) -> String {
-    match observed {
-        Ok(observed) => describe(observed),
-        Err(error) => error.to_string().replace(subject.image(), "the image"),
     }
 }
 

@@ -6,7 +6,6 @@
 //! kept from being installed would stop nothing.
 
 use super::Verdict;
-use super::hardening::hardened_confinement;
 use super::seccomp::{checkable_here, profile_of};
 use crate::checks::stop::{observed, stops_when_asked};
 use crate::failure::Failure;
@@ -38,7 +37,9 @@ fn asked_under(suite: &Suite, subject: &Subject) -> Result<Vec<Asked>, Failure> 
         let profile = profile_of(subject)?;
         asked.push(Asked {
             under: Some(format!("under {} and the hardened flags", profile.name())),
-            confinement: hardened_confinement(row).with_seccomp_profile(profile.json.to_string()),
+            confinement: row
+                .hardened()
+                .with_seccomp_profile(profile.json.to_string()),
         });
     }
     Ok(asked)

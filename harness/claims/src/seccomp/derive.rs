@@ -11,21 +11,19 @@
 //!
 //! Reading the kernel's log needs root.
 
+use super::deciding::{Deciding, failure_without, shown};
 use super::profile::{EXIT_CALL, Profile, RUNTIMES, is_runtime_release};
-use crate::entry::serve_as_reaper_if_asked;
 use crate::failure::Failure;
-use crate::properties::hardening::hardened_confinement;
-use crate::row::{Row, Smoke};
-use crate::smoke::{observe, passes};
+use crate::row::Row;
+use crate::smoke::passes;
 use crate::subject::Subject;
 use crate::suite::Suite;
 use futures::StreamExt;
+use image_probe::Architecture;
 use image_probe::audit::{KernelLog, RateLimitLifted};
 use image_probe::progress::say;
-use image_probe::{Architecture, Confinement};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -35,7 +33,7 @@ pub const DEFAULT_RUNS: usize = 5;
 const ATTEMPTS: usize = 3;
 /// Rounds that must fail for the call to be kept.
 const FAILURES_TO_KEEP: usize = 2;
-/// How long one run may take.
+/// How long one run under the logging profile may take.
 const RUN_DEADLINE: Duration = Duration::from_secs(10);
 /// Time for the kernel to print the last records of a run.
 const LOG_SETTLE: Duration = Duration::from_millis(300);
@@ -94,49 +92,6 @@ impl Derived {
     }
 }
 
-/// `image-claims derive-seccomp`: derives the row's allowlist and writes it
-/// to `out`, or stdout; with `check`, compares it with the row's profile
-/// instead, and fails where they differ.
-pub fn derive_command(
-    rows: Vec<Row>,
-    row_name: &str,
-    runs: usize,
-    out: Option<&Path>,
-    check: bool,
-) -> Result<(), String> {
-    if serve_as_reaper_if_asked() {
-        return Ok(());
-    }
-    let report = std::env::temp_dir().join("image-claims-derive");
-    let suite = Suite::new(rows, &report).map_err(|problem| problem.to_string())?;
-    let row = suite
-        .row(row_name)
-        .ok_or_else(|| format!("the rows file has no row {row_name:?}"))?;
-    let derived = suite
-        .block_on(derive(&suite, &row, runs))
-        .map_err(|failure| failure.to_string());
-    let _ = suite.block_on(suite.engine().remove_run_containers());
-    let derived = derived?;
-    if check {
-        return check_against_claim(&row, &derived);
-    }
-    let mut derived = derived;
-    let mut proposed = proposed_profile(&derived);
-    if let Some(existing) = out.filter(|path| path.exists()) {
-        let existing = Profile::load(existing)?;
-        merge_other_runtimes(&mut proposed, &existing, &mut derived)?;
-    }
-    let text = format!("{proposed:#}\n");
-    match out {
-        Some(path) => std::fs::write(path, text)
-            .map_err(|error| format!("cannot write {}: {error}", path.display())),
-        None => {
-            print!("{text}");
-            Ok(())
-        }
-    }
-}
-
 /// Observes, then prunes.
 pub async fn derive(suite: &Suite, row: &Arc<Row>, runs: usize) -> Result<Derived, Failure> {
     let subject = suite.subject(row).await?;
@@ -146,7 +101,7 @@ pub async fn derive(suite: &Suite, row: &Arc<Row>, runs: usize) -> Result<Derive
             "it runs here under emulation, where the kernel would see qemu's calls",
         ));
     }
-    let deciding = row.deciding_runs();
+    let deciding = Deciding::of_row(row, None);
     let (program, runtime) = observe_calls(suite, &subject, &deciding, runs).await?;
     let mut seen: BTreeSet<String> = program.union(&runtime).cloned().collect();
     seen.remove(SIGNAL_RETURN);
@@ -173,21 +128,11 @@ pub async fn derive(suite: &Suite, row: &Arc<Row>, runs: usize) -> Result<Derive
     })
 }
 
-/// The hardened flags (so that the runtime loads the filter where it will
-/// in use), a run's memory, and `profile`.
-fn confinement(row: &Row, smoke: &Smoke, profile: &Value) -> Confinement {
-    let mut confinement = hardened_confinement(row).with_seccomp_profile(profile.to_string());
-    if let Some(memory) = smoke.memory_mib() {
-        confinement = confinement.with_memory(memory * 1024 * 1024);
-    }
-    confinement
-}
-
 /// Every call made under a logging profile, by the program and by the runtime.
 async fn observe_calls(
     suite: &Suite,
     subject: &Subject,
-    deciding: &[Smoke],
+    deciding: &[Deciding],
     runs: usize,
 ) -> Result<(BTreeSet<String>, BTreeSet<String>), Failure> {
     let logging = json!({
@@ -199,17 +144,18 @@ async fn observe_calls(
     let _lifted = RateLimitLifted::lift().map_err(probe)?;
     let log = KernelLog::start().map_err(probe)?;
     for _ in 0..runs {
-        for smoke in deciding {
-            let flags = confinement(&subject.row, smoke, &logging);
-            let observed = observe(suite.engine(), subject.image(), smoke, &flags, RUN_DEADLINE)
+        for run in deciding {
+            let flags = run.confinement(&subject.row, logging.to_string());
+            let observed = run
+                .observe(suite, subject, &flags, RUN_DEADLINE)
                 .await
                 .map_err(probe)?;
-            if !passes(smoke, &observed) {
+            if !passes(&run.smoke, &observed) {
                 return Err(Failure::row(
                     subject,
                     format!(
                         "{} failed under a profile that allows every call: {}",
-                        smoke.describe(),
+                        run.smoke.describe(),
                         crate::smoke::describe(&observed)
                     ),
                 ));
@@ -245,7 +191,7 @@ async fn observe_calls(
 async fn prune(
     suite: &Suite,
     subject: &Subject,
-    deciding: &[Smoke],
+    deciding: &[Deciding],
     seen: &BTreeSet<String>,
     kept: &BTreeMap<String, String>,
 ) -> Result<BTreeSet<String>, Failure> {
@@ -256,21 +202,18 @@ async fn prune(
         path: "derived".into(),
         json: allowing,
     };
-    for smoke in deciding {
-        let flags = confinement(&subject.row, smoke, &whole.json);
-        let observed = observe(suite.engine(), subject.image(), smoke, &flags, RUN_DEADLINE).await;
-        if !matches!(&observed, Ok(observed) if passes(smoke, observed)) {
-            let shown = match &observed {
-                Ok(observed) => crate::smoke::describe(observed),
-                Err(error) => error.to_string(),
-            };
+    for run in deciding {
+        let flags = run.confinement(&subject.row, whole.json.to_string());
+        let observed = run.observe(suite, subject, &flags, RUN_DEADLINE).await;
+        if !matches!(&observed, Ok(observed) if passes(&run.smoke, observed)) {
             return Err(Failure::row(
                 subject,
                 format!(
                     "{} fails under an allowlist of every call it was seen to make ({}), so \
-                     the log missed some: run again with more --runs. It gave: {shown}",
-                    smoke.describe(),
-                    seen.iter().cloned().collect::<Vec<_>>().join(" ")
+                     the log missed some: run again with more --runs. It gave: {}",
+                    run.smoke.describe(),
+                    seen.iter().cloned().collect::<Vec<_>>().join(" "),
+                    shown(&observed, subject)
                 ),
             ));
         }
@@ -311,53 +254,23 @@ async fn prune(
 async fn is_needed(
     suite: &Suite,
     subject: &Subject,
-    deciding: &[Smoke],
+    deciding: &[Deciding],
     whole: &Profile,
     call: &str,
 ) -> bool {
     let (mut failed, mut passed) = (0, 0);
     while failed < FAILURES_TO_KEEP && passed <= ATTEMPTS - FAILURES_TO_KEEP {
-        match failing_run(suite, subject, deciding, whole, call).await {
+        match failure_without(suite, subject, deciding, whole, &[call], 1).await {
             Some(evidence) => {
                 failed += 1;
                 if failed == FAILURES_TO_KEEP {
-                    say(&format!("needed: {call}: without it, {evidence}"));
+                    say(&format!("needed: {call}: {evidence}"));
                 }
             }
             None => passed += 1,
         }
     }
     failed == FAILURES_TO_KEEP
-}
-
-/// The first deciding run that fails without `call`, in words.
-async fn failing_run(
-    suite: &Suite,
-    subject: &Subject,
-    deciding: &[Smoke],
-    whole: &Profile,
-    call: &str,
-) -> Option<String> {
-    for smoke in deciding {
-        let exit = match smoke {
-            Smoke::Command(run) => run.exit_code,
-            Smoke::Http(_) => 0,
-        };
-        let flags = confinement(&subject.row, smoke, &whole.refusing(&[call], exit));
-        let observed = observe(suite.engine(), subject.image(), smoke, &flags, RUN_DEADLINE).await;
-        match &observed {
-            Ok(observed) if passes(smoke, observed) => continue,
-            Ok(observed) => {
-                return Some(format!(
-                    "{}: {}",
-                    smoke.describe(),
-                    crate::smoke::describe(observed)
-                ));
-            }
-            Err(error) => return Some(format!("{}: {error}", smoke.describe())),
-        }
-    }
-    None
 }
 
 /// A profile allowing `calls`, refusing everything else with EPERM.
@@ -443,7 +356,7 @@ pub fn proposed_profile(derived: &Derived) -> Value {
 /// program is the same on every engine, so a call the program was seen to
 /// need on one engine and not on the other is the runtime's: moved to
 /// this release's entry, or to the other releases'.
-fn merge_other_runtimes(
+pub fn merge_other_runtimes(
     proposed: &mut Value,
     existing: &Profile,
     derived: &mut Derived,
@@ -525,7 +438,7 @@ fn merge_other_runtimes(
 /// Compares the derived allowlist with the row's profile, for the program
 /// and this engine's runtime release; calls kept on evidence may be missing
 /// from the derivation (they are needed only at random moments).
-fn check_against_claim(row: &Row, derived: &Derived) -> Result<(), String> {
+pub fn check_against_claim(row: &Row, derived: &Derived) -> Result<(), String> {
     let claim = row
         .claims
         .seccomp

@@ -11,11 +11,10 @@
 //! runtime joins or makes the namespace before it loads the filter, so no
 //! call the runs show depends on which.
 
-use super::hardening::hardened_confinement;
+use super::profile::{EXIT_CALL, Profile};
 use crate::failure::Failure;
 use crate::row::{Row, Smoke};
-use crate::seccomp::profile::EXIT_CALL;
-use crate::smoke::{Observed, observe};
+use crate::smoke::{Observed, describe, observe, passes};
 use crate::subject::Subject;
 use crate::suite::Suite;
 use image_probe::{Confinement, ProbeError};
@@ -75,7 +74,8 @@ impl Deciding {
 
     /// The run's flags under `profile`, a profile's JSON.
     pub fn confinement(&self, row: &Row, profile: String) -> Confinement {
-        let mut confinement = hardened_confinement(row)
+        let mut confinement = row
+            .hardened()
             .with_seccomp_profile(profile)
             .with_cpus(DECIDING_NANO_CPUS);
         if let Some(memory) = self.smoke.memory_mib() {
@@ -95,12 +95,11 @@ impl Deciding {
         }
     }
 
-    /// The exit status the run expects, which the exit call is refused for.
-    pub fn exit_code(&self) -> i64 {
-        match &self.smoke {
-            Smoke::Command(run) => run.exit_code,
-            Smoke::Http(_) => 0,
-        }
+    /// Its flags under `profile` with `calls` refused, the exit call
+    /// refused for the status the run expects (see [`Profile::refusing`]).
+    pub fn refusing(&self, row: &Row, profile: &Profile, calls: &[&str]) -> Confinement {
+        let refusing = profile.refusing(calls, self.smoke.exit_code());
+        self.confinement(row, refusing.to_string())
     }
 
     pub async fn observe(
@@ -121,6 +120,53 @@ impl Deciding {
     }
 }
 
+/// The first run of `runs` that fails under `profile` without `calls`, in
+/// words, over `rounds` rounds of them all, the runs the row names for the
+/// first call first; `None` if every run passed every time. What both the
+/// minimality proof and derivation ask of a call.
+pub async fn failure_without(
+    suite: &Suite,
+    subject: &Subject,
+    runs: &[Deciding],
+    profile: &Profile,
+    calls: &[&str],
+    rounds: usize,
+) -> Option<String> {
+    let first = calls.first().copied().unwrap_or_default();
+    let (meant, others): (Vec<&Deciding>, Vec<&Deciding>) =
+        runs.iter().partition(|run| run.decides(first));
+    // Each run's reduced profile once, for all its rounds.
+    let tries: Vec<(&Deciding, Confinement)> = meant
+        .into_iter()
+        .chain(others)
+        .map(|run| (run, run.refusing(&subject.row, profile, calls)))
+        .collect();
+    let deadline = deadline_refusing(calls);
+    for _ in 0..rounds {
+        for (run, confinement) in &tries {
+            let observed = run.observe(suite, subject, confinement, deadline).await;
+            if !matches!(&observed, Ok(observed) if passes(&run.smoke, observed)) {
+                return Some(format!(
+                    "without {}, {}: {}",
+                    calls.join(", "),
+                    run.smoke.describe(),
+                    shown(&observed, subject)
+                ));
+            }
+        }
+    }
+    None
+}
+
+/// A run's observation, or why there is none, in words, the image named
+/// as such rather than by its ID.
+pub fn shown(observed: &Result<Observed, ProbeError>, subject: &Subject) -> String {
+    match observed {
+        Ok(observed) => describe(observed),
+        Err(error) => error.to_string().replace(subject.image(), "the image"),
+    }
+}
+
 /// A resident of the image under `--network none`, whose network namespace
 /// the deciding runs join (`--network container:ID`).
 #[derive(Clone)]
@@ -131,7 +177,7 @@ impl NetworkHolder {
     /// flags leave the network, since a server's runs are reached each on
     /// its own address.
     pub async fn of(suite: &Suite, subject: &Subject) -> Result<Option<NetworkHolder>, Failure> {
-        if !hardened_confinement(&subject.row).no_network {
+        if !subject.row.hardened().no_network {
             return Ok(None);
         }
         let holder = suite

@@ -152,8 +152,15 @@ pub fn trials(suite: &Arc<Suite>) -> Vec<Trial> {
             }));
         }
     }
-    for row in suite.rows() {
-        for (index, command) in row.commands.iter().enumerate() {
+    // Command by command across the rows, so that trials running at once
+    // exec into every row's resident, not all into one (which takes only
+    // `EXECS_AT_ONCE` at a time).
+    let most = suite.rows().iter().map(|row| row.commands.len()).max();
+    for index in 0..most.unwrap_or(0) {
+        for row in suite.rows() {
+            let Some(command) = row.commands.get(index) else {
+                continue;
+            };
             let (suite, row) = (Arc::clone(suite), Arc::clone(row));
             let name = format!(
                 "command_gives_its_expected_output::{}::{}",

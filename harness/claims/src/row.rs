@@ -6,6 +6,7 @@
 pub use crate::command::{CommandRun, Expected, Input, MAX_STDIN_BYTES, Pattern};
 pub use crate::config::ConfigClaim;
 pub use crate::file_claim::FileClaim;
+use image_probe::readiness::ReadyWhen;
 use image_probe::resident::Residence;
 use image_probe::{Architecture, Confinement};
 use serde::Deserialize;
@@ -137,6 +138,32 @@ pub struct Ready {
 /// The longest a readiness condition may wait.
 pub const MAX_READY_WITHIN_MS: u64 = 120_000;
 
+impl Ready {
+    /// The condition as the probe waits on it, for a server asked on `port`.
+    pub fn condition(&self, port: u16) -> ReadyWhen {
+        if let Some(pattern) = &self.log {
+            let regex = pattern.0.clone();
+            return ReadyWhen::LogLine {
+                test: std::sync::Arc::new(move |line: &str| regex.is_match(line)),
+                shown: format!("/{pattern}/"),
+            };
+        }
+        match (&self.http, self.port) {
+            (Some(path), _) => ReadyWhen::Http {
+                port,
+                path: path.clone(),
+            },
+            (None, Some(port)) => ReadyWhen::Port(port),
+            // The rows file refuses a condition with none of the three.
+            (None, None) => ReadyWhen::Port(port),
+        }
+    }
+
+    pub fn within(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(self.within_ms)
+    }
+}
+
 impl ResidenceKind {
     pub fn probe(self) -> Residence {
         match self {
@@ -263,8 +290,8 @@ pub struct Claims {
     /// What the image's configuration says (`docker image inspect`).
     #[serde(default)]
     pub config: Option<ConfigClaim>,
-    /// Its smoke run and commands pass as an arbitrary uid with group 0, as
-    /// OpenShift runs images (`--user 1000650000:0`).
+    /// Its smoke run passes as an arbitrary uid with group 0, as OpenShift
+    /// runs images (`--user 1000650000:0`).
     #[serde(default)]
     pub any_user: bool,
     /// The engine reports its HEALTHCHECK healthy within this many ms.
@@ -438,6 +465,10 @@ pub struct SeccompClaim {
     /// that reads stdin, for `read`).
     #[serde(default)]
     pub runs: Vec<CommandRun>,
+    /// The row's commands run under the profile too, with the hardened
+    /// flags: the profile is then proven sufficient for every one of them.
+    #[serde(default)]
+    pub commands: bool,
 }
 
 const MIB: i64 = 1024 * 1024;

@@ -1,14 +1,16 @@
 //! A row's smoke run, made under given flags, and its verdict: a command
 //! and its exact output, or a server and its answer over the network.
 
-use crate::row::{CommandRun, HttpRun, Smoke};
+use crate::row::{CommandRun, HttpRun, Ready, Smoke};
 use crate::verdict::{Mismatch, Problem, plain, text};
 use image_probe::network::{HttpAnswer, http_get};
+use image_probe::readiness::ReadyWhen;
 use image_probe::run::RunRequest;
 use image_probe::{Confinement, Engine, Outcome, ProbeError};
 use std::time::Duration;
 
-/// How long a server may take to answer its first request.
+/// How long a server may take to answer its first request; one with a
+/// readiness condition, once it is ready.
 pub const SERVER_DEADLINE: Duration = Duration::from_secs(10);
 /// How long a server's container may take to start, besides the deadline to answer.
 const SERVER_START: Duration = Duration::from_secs(10);
@@ -47,7 +49,9 @@ pub async fn run_command(
 
 /// The server started under `confinement`, asked for its path until it
 /// answers or `deadline` passes; it is removed afterwards, and so is a
-/// container whose start is still going at the deadline.
+/// container whose start is still going at the deadline. A server with a
+/// readiness condition is asked once it is ready, within the condition's
+/// own time, and must then answer within `deadline`.
 pub async fn ask_server(
     engine: &Engine,
     image: &str,
@@ -57,14 +61,27 @@ pub async fn ask_server(
 ) -> Result<HttpAnswer, ProbeError> {
     let request = RunRequest::new(image, &[]).under(confinement);
     let label = engine.new_request();
+    let ready = run.ready.as_ref().map(|ready| ready.condition(run.port));
+    let mut ports = vec![run.port];
+    ports.extend(
+        ready
+            .as_ref()
+            .and_then(ReadyWhen::port)
+            .filter(|port| *port != run.port),
+    );
+    let readiness_time = run.ready.as_ref().map(Ready::within).unwrap_or_default();
     let asked = async {
-        let serving = engine.serve_as(&request, run.port, &label).await?;
+        let serving = engine.serve_as(&request, &ports, &label).await?;
+        if let Some(ready) = &ready {
+            engine.wait_ready(&serving, ready, readiness_time).await?;
+        }
         http_get(engine, &serving, &run.path, deadline).await
     };
-    match tokio::time::timeout(deadline + SERVER_START, asked).await {
+    let whole = readiness_time + deadline + SERVER_START;
+    match tokio::time::timeout(whole, asked).await {
         Ok(answer) => answer,
         Err(_) => Err(ProbeError::StillRunning {
-            after: deadline + SERVER_START,
+            after: whole,
             left: engine.end_request(&label, REMOVAL_DEADLINE).await.err(),
         }),
     }

@@ -58,6 +58,10 @@ pub enum ProbeError {
     /// output without end, a file system of too many entries, a read that
     /// takes too long. `what` says what, `bound` the limit.
     Bound { what: String, bound: String },
+    /// A server that was not ready, as its readiness condition says, in time.
+    NotReady { condition: String, after: Duration },
+    /// A server whose log ended (it exited) before it was ready.
+    EndedBeforeReady { condition: String },
     /// The same failure as an earlier attempt at the same work, which is
     /// done once per run (such as starting a resident container).
     Earlier(Arc<ProbeError>),
@@ -137,6 +141,14 @@ impl fmt::Display for ProbeError {
                 "{what}, past the harness's bound of {bound}: an image's program or files are \
                  read within bounds, so that no image can exhaust the machine that checks it"
             ),
+            ProbeError::NotReady { condition, after } => write!(
+                f,
+                "not ready within {} ms: no {condition}",
+                after.as_millis()
+            ),
+            ProbeError::EndedBeforeReady { condition } => {
+                write!(f, "its log ended (its program exited) before {condition}")
+            }
             ProbeError::NotRunning { exit_code, said } => {
                 write!(
                     f,

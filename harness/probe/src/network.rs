@@ -26,9 +26,22 @@ const MAX_ANSWER_BYTES: u64 = 64 * 1024;
 /// A running server container, removed when dropped.
 pub struct Serving {
     pub id: String,
-    /// Where this process reaches the published port.
+    /// Where this process reaches the first published port.
     pub address: String,
+    /// Each published port, and where this process reaches it.
+    pub addresses: Vec<(u16, String)>,
     _removal: OnDrop,
+}
+
+impl Serving {
+    /// Where this process reaches the container's `port`, if published.
+    pub fn address_of(&self, port: u16) -> Result<String, ProbeError> {
+        self.addresses
+            .iter()
+            .find(|(published, _)| *published == port)
+            .map(|(_, address)| address.clone())
+            .ok_or_else(|| ProbeError::missing(format!("published port {port}")))
+    }
 }
 
 /// An HTTP answer: its status code and body.
@@ -59,21 +72,22 @@ impl Engine {
     /// Starts `request` (its image's own command, unless it gives arguments)
     /// with `port`/tcp published on a free port of the engine's host.
     pub async fn serve(&self, request: &RunRequest, port: u16) -> Result<Serving, ProbeError> {
-        self.serve_as(request, port, &self.new_request()).await
+        self.serve_as(request, &[port], &self.new_request()).await
     }
 
-    /// [`Engine::serve`], its container labelled as `label`.
+    /// [`Engine::serve`] with each of `ports` published (the first is
+    /// [`Serving::address`]), its container labelled as `label`.
     pub async fn serve_as(
         &self,
         request: &RunRequest,
-        port: u16,
+        ports: &[u16],
         label: &RequestLabel,
     ) -> Result<Serving, ProbeError> {
         let docker = self.docker();
         let image = &request.image;
         let mut body = container_body(self, request, label, false);
         without_stdin(&mut body);
-        publish(&mut body, port);
+        publish(&mut body, ports);
         let created = docker
             .create_container(None::<CreateContainerOptions>, body)
             .await
@@ -86,28 +100,38 @@ impl Engine {
                 engine_said: error.to_string(),
             });
         }
-        let address = published_address(docker, &created.id, image, port).await?;
+        let mut addresses = Vec::new();
+        for &port in ports {
+            let address = published_address(docker, &created.id, image, port).await?;
+            addresses.push((port, address));
+        }
+        let address = addresses
+            .first()
+            .map(|(_, address)| address.clone())
+            .ok_or_else(|| ProbeError::missing(format!("a port to publish for {image}")))?;
         Ok(Serving {
             id: created.id,
             address,
+            addresses,
             _removal: removal,
         })
     }
 }
 
-/// Publishes the container's `port`/tcp on a free port of the engine's host.
-pub(crate) fn publish(body: &mut ContainerCreateBody, port: u16) {
-    let key = format!("{port}/tcp");
-    body.exposed_ports = Some(vec![key.clone()]);
+/// Publishes each of the container's `ports`/tcp on a free port of the engine's host.
+pub(crate) fn publish(body: &mut ContainerCreateBody, ports: &[u16]) {
+    let keys: Vec<String> = ports.iter().map(|port| format!("{port}/tcp")).collect();
+    body.exposed_ports = Some(keys.clone());
     if let Some(host) = body.host_config.as_mut() {
-        host.port_bindings = Some(HashMap::from([(
-            key,
-            Some(vec![PortBinding {
+        let bindings = keys.into_iter().map(|key| {
+            let binding = PortBinding {
                 host_ip: None,
                 // Empty: the engine picks a free port.
                 host_port: Some(String::new()),
-            }]),
-        )]));
+            };
+            (key, Some(vec![binding]))
+        });
+        host.port_bindings = Some(bindings.collect::<HashMap<_, _>>());
     }
 }
 

@@ -10,12 +10,18 @@
 //! - its own command runs until stopped (a server): the run's end removes
 //!   it, or the reaper does.
 
+use crate::cleanup::OnDrop;
 use crate::confinement::Confinement;
 use crate::deadline::{self, within};
 use crate::engine::Engine;
+use crate::engine::RequestLabel;
 use crate::error::ProbeError;
+use crate::network::publish;
 use crate::outcome::Outcome;
-use crate::run::{RunRequest, Writer, container_body, exchange, without_stdin};
+use crate::run::{
+    RunRequest, Writer, container_body, exchange, remove_on_drop, runtime_said_after_failure,
+    without_stdin,
+};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use testcontainers::bollard::Docker;
@@ -31,6 +37,12 @@ use tokio::sync::Semaphore;
 /// already runs there, so a limit sized for this many execs holds however
 /// many trials run at once (calc's specification sizes its limit for two).
 pub const EXECS_AT_ONCE: usize = 2;
+
+/// Execs at once in a container under no pids limit of its own (the
+/// engine's backstop alone): an exec waits on the engine as much as it
+/// computes, so more at once finish sooner, up to about this many on two
+/// cores.
+pub const UNLIMITED_EXECS_AT_ONCE: usize = 4;
 
 /// How long an exec may run: a program that takes longer has hung.
 pub const EXEC_DEADLINE: Duration = Duration::from_secs(30);
@@ -58,6 +70,13 @@ pub struct ExecRequest {
     pub user: Option<String>,
     /// `--workdir`; unset, the container's.
     pub workdir: Option<String>,
+}
+
+/// A container started for one check, removed when dropped.
+pub struct Fresh {
+    pub id: String,
+    _removal: OnDrop,
+    _stdin: Option<Writer>,
 }
 
 /// A running container, and the stdin that keeps it running if it needs one.
@@ -99,9 +118,15 @@ impl Engine {
                 }
             })
             .await;
-        started
+        let id = started
             .map(|resident| resident.id.clone())
-            .map_err(ProbeError::Earlier)
+            .map_err(ProbeError::Earlier)?;
+        let at_once = match confinement.pids_limit {
+            Some(_) => EXECS_AT_ONCE,
+            None => UNLIMITED_EXECS_AT_ONCE,
+        };
+        self.exec_slots_sized(&id, at_once);
+        Ok(id)
     }
 
     async fn start_resident(
@@ -145,6 +170,54 @@ impl Engine {
         }
         Ok(Resident {
             id: created.id,
+            _stdin: stdin,
+        })
+    }
+
+    /// A container of `image` started as a resident is (see [`Residence`]),
+    /// but of its own, with `ports` published: for a check that watches a
+    /// container from its start (a stop, a healthcheck). Removed when the
+    /// returned value is dropped, its stdin held until then.
+    pub async fn start_fresh(
+        &self,
+        image: &str,
+        residence: Residence,
+        confinement: &Confinement,
+        ports: &[u16],
+        label: &RequestLabel,
+    ) -> Result<Fresh, ProbeError> {
+        let docker = self.docker();
+        let run = RunRequest::new(image, &[]).under(confinement);
+        let mut body = container_body(self, &run, label, false);
+        if residence == Residence::OwnCommand {
+            without_stdin(&mut body);
+        }
+        if !ports.is_empty() {
+            publish(&mut body, ports);
+        }
+        let created = docker
+            .create_container(None::<CreateContainerOptions>, body)
+            .await
+            .map_err(|e| ProbeError::engine(format!("create a container of {image}"), e))?;
+        let removal = remove_on_drop(docker, &created.id);
+        let stdin = match residence {
+            Residence::OwnCommand => None,
+            Residence::StdinHeldOpen => Some(
+                held_stdin(docker, &created.id)
+                    .await
+                    .map_err(|e| ProbeError::engine(format!("attach to {image}"), e))?,
+            ),
+        };
+        if let Err(error) = docker.start_container(&created.id, None).await {
+            return Err(ProbeError::StartRefused {
+                image: image.to_owned(),
+                runtime_said: runtime_said_after_failure(docker, &created.id).await,
+                engine_said: error.to_string(),
+            });
+        }
+        Ok(Fresh {
+            id: created.id,
+            _removal: removal,
             _stdin: stdin,
         })
     }
@@ -269,6 +342,17 @@ impl Engine {
     }
 
     /// The [`EXECS_AT_ONCE`] slots of `container`.
+    /// Sizes the slots of `container`, once, before its first exec.
+    fn exec_slots_sized(&self, container: &str, at_once: usize) {
+        let mut slots = self
+            .exec_slots
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        slots
+            .entry(container.to_owned())
+            .or_insert_with(|| Arc::new(Semaphore::new(at_once)));
+    }
+
     fn exec_slots_of(&self, container: &str) -> Arc<Semaphore> {
         let mut slots = self
             .exec_slots

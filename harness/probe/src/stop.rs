@@ -8,20 +8,16 @@
 //! the process's own answer to the signal; a container still running then
 //! is killed and removed, and that is the observation.
 
-use crate::cleanup::OnDrop;
 use crate::confinement::Confinement;
-use crate::engine::{Engine, RequestLabel};
+use crate::engine::Engine;
 use crate::error::ProbeError;
-use crate::network::{http_get_at, publish, published_address};
-use crate::resident::{Residence, held_stdin};
-use crate::run::{
-    RunRequest, Writer, container_body, remove_on_drop, runtime_said_after_failure, without_stdin,
-};
+use crate::network::{http_get_at, published_address};
+use crate::resident::Residence;
 use futures::StreamExt;
 use std::time::Duration;
 use testcontainers::bollard::errors::Error as BollardError;
 use testcontainers::bollard::query_parameters::{
-    CreateContainerOptions, KillContainerOptionsBuilder, TopOptionsBuilder, WaitContainerOptions,
+    KillContainerOptionsBuilder, TopOptionsBuilder, WaitContainerOptions,
 };
 use tokio::time::Instant;
 
@@ -86,7 +82,20 @@ impl Engine {
     pub async fn ask_to_stop(&self, request: &StopRequest) -> Result<Stopped, ProbeError> {
         let label = self.new_request();
         let image = &request.image;
-        let (id, _removal, _stdin) = self.start_to_stop(request, &label).await?;
+        let ports: Vec<u16> = match &request.readiness {
+            Readiness::Answers { port, .. } => vec![*port],
+            Readiness::Running => vec![],
+        };
+        let started = self
+            .start_fresh(
+                image,
+                request.residence,
+                &request.confinement,
+                &ports,
+                &label,
+            )
+            .await?;
+        let id = started.id.clone();
         match &request.readiness {
             Readiness::Running => {
                 self.wait_for_its_program(&id, image).await?;
@@ -132,47 +141,6 @@ impl Engine {
             }
         };
         Ok(Stopped { signal, outcome })
-    }
-
-    /// Creates and starts the container: its stdin held open by the
-    /// returned writer where it waits on stdin, its port published where it
-    /// is a server.
-    async fn start_to_stop(
-        &self,
-        request: &StopRequest,
-        label: &RequestLabel,
-    ) -> Result<(String, OnDrop, Option<Writer>), ProbeError> {
-        let docker = self.docker();
-        let image = &request.image;
-        let run = RunRequest::new(image, &[]).under(&request.confinement);
-        let mut body = container_body(self, &run, label, false);
-        if request.residence == Residence::OwnCommand {
-            without_stdin(&mut body);
-        }
-        if let Readiness::Answers { port, .. } = &request.readiness {
-            publish(&mut body, *port);
-        }
-        let created = docker
-            .create_container(None::<CreateContainerOptions>, body)
-            .await
-            .map_err(|e| ProbeError::engine(format!("create a container of {image}"), e))?;
-        let removal = remove_on_drop(docker, &created.id);
-        let hold = match request.residence {
-            Residence::OwnCommand => None,
-            Residence::StdinHeldOpen => Some(
-                held_stdin(docker, &created.id)
-                    .await
-                    .map_err(|e| ProbeError::engine(format!("attach to {image}"), e))?,
-            ),
-        };
-        if let Err(error) = docker.start_container(&created.id, None).await {
-            return Err(ProbeError::StartRefused {
-                image: image.clone(),
-                runtime_said: runtime_said_after_failure(docker, &created.id).await,
-                engine_said: error.to_string(),
-            });
-        }
-        Ok((created.id, removal, hold))
     }
 
     /// Waits until the container runs its own program: `docker top` shows

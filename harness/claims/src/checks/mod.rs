@@ -7,6 +7,7 @@
 
 pub mod config;
 pub mod files;
+pub mod health;
 pub mod layers;
 pub mod shell;
 pub mod size;

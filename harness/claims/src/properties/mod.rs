@@ -4,10 +4,12 @@
 //! the verdict, and has the suite judge it by the row: an image must pass;
 //! a negative control must fail, and fail for the right reason.
 
+pub mod any_user;
 pub mod commands;
 pub mod config;
 pub mod files;
 pub mod hardening;
+pub mod health;
 pub mod hygiene;
 pub mod inventory;
 pub mod minimality;
@@ -75,9 +77,13 @@ pub const ROW_PROPERTIES: &[RowProperty] = &[
         row.claims.reproducible
     }),
     row_property!(smoke::smoke_run_gives_its_expected_output, |_| true),
-    row_property!(commands::commands_pass_as_any_user, |row| row
+    row_property!(any_user::smoke_run_passes_as_any_user, |row| row
         .claims
         .any_user),
+    row_property!(health::engine_reports_the_image_healthy, |row| row
+        .claims
+        .healthy_within_ms
+        .is_some()),
     row_property!(stop::container_stops_when_asked, |row| !row
         .claims
         .stops
@@ -128,6 +134,7 @@ pub const ROW_PROPERTIES: &[RowProperty] = &[
 pub const SUITE_PROPERTIES: &[SuiteProperty] = &[
     suite_property!(hygiene::an_abandoned_trial_leaves_no_container_behind),
     suite_property!(hygiene::a_container_whose_start_fails_is_removed),
+    suite_property!(smoke::a_server_never_ready_fails_as_not_ready),
     suite_property!(size::layers_counted_give_the_classic_stores_own_size),
     suite_property!(seccomp::a_start_the_profile_refuses_is_reported_in_the_runtimes_words),
 ];

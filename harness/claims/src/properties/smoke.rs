@@ -1,10 +1,12 @@
-//! The smoke run: the image does what its row says, with no flags.
+//! The smoke run: the image does what its row says, with no flags; and a
+//! server that is never ready is reported so.
 
 use super::Verdict;
 use crate::failure::Failure;
-use crate::row::Row;
-use crate::smoke::{observe_smoke, verdict};
+use crate::row::{Pattern, Ready, Row, Smoke};
+use crate::smoke::{SERVER_DEADLINE, ask_server, observe_smoke, verdict};
 use crate::suite::Suite;
+use image_probe::ProbeError;
 use std::sync::Arc;
 
 pub async fn smoke_run_gives_its_expected_output(suite: &Suite, row: &Arc<Row>) -> Verdict {
@@ -20,4 +22,56 @@ pub async fn smoke_run_gives_its_expected_output(suite: &Suite, row: &Arc<Row>) 
     // A negative control's smoke run is no claim: it must work, or its
     // other checks would fail for the wrong reason.
     verdict(&subject.label, &row.smoke.describe(), &row.smoke, &observed).map_err(Failure::Refuted)
+}
+
+/// A log line no server writes, for [`a_server_never_ready_fails_as_not_ready`].
+const NEVER_LOGGED: &str = "^image-claims: a line no server writes$";
+
+/// How long the never-ready server is waited on.
+const NEVER_READY_WITHIN_MS: u64 = 1500;
+
+/// The readiness wait can fail: the first server row that waits on a log
+/// line, waited on for a line it never writes, fails as not ready in time,
+/// and is not asked anyway.
+pub async fn a_server_never_ready_fails_as_not_ready(suite: &Suite) -> Verdict {
+    let candidate = suite.rows().iter().find_map(|row| match &row.smoke {
+        Smoke::Http(run) if run.ready.as_ref().is_some_and(|ready| ready.log.is_some()) => {
+            Some((row, run))
+        }
+        _ => None,
+    });
+    let Some((row, run)) = candidate else {
+        suite.report().not_proven.push(
+            "that a server never ready fails as not ready: no row's server waits on a log line"
+                .to_owned(),
+        );
+        return Ok(());
+    };
+    let subject = suite.subject(row).await?;
+    let mut never = run.clone();
+    never.ready = Some(Ready {
+        log: Some(Pattern::new(NEVER_LOGGED).map_err(|problem| Failure::row(&subject, problem))?),
+        port: None,
+        http: None,
+        within_ms: NEVER_READY_WITHIN_MS,
+    });
+    let asked = ask_server(
+        suite.engine(),
+        subject.image(),
+        &never,
+        &row.unconfined(),
+        SERVER_DEADLINE,
+    )
+    .await;
+    match asked {
+        Err(ProbeError::NotReady { .. }) => Ok(()),
+        other => Err(Failure::row(
+            &subject,
+            format!(
+                "waited on for a log line it never writes ({NEVER_LOGGED}) for \
+                 {NEVER_READY_WITHIN_MS} ms, the server should have failed as not ready, but \
+                 gave: {other:?}"
+            ),
+        )),
+    }
 }

@@ -122,3 +122,59 @@ impl PartialEq for Pattern {
 }
 
 impl Eq for Pattern {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    fn claims(text: &str) -> Result<BTreeMap<String, FileClaim>, String> {
+        #[derive(Deserialize)]
+        struct Paths {
+            paths: BTreeMap<String, FileClaim>,
+        }
+        toml::from_str::<Paths>(text)
+            .map(|parsed| parsed.paths)
+            .map_err(|error| error.to_string())
+    }
+
+    #[test]
+    fn a_mode_alone_or_a_table_is_a_claim() {
+        let parsed = claims(
+            r#"paths = { "/calc" = "755", "/etc/passwd" = { owner = "0:0", contains = "root", sha256 = "sha256:3D9F2889D6782537624A4E1A10E68A2DDD53E0EE8BAC02676F27308F42EC6BF6" } }"#,
+        )
+        .expect("claims");
+        assert_eq!(parsed["/calc"].mode, Some(Mode(0o755)));
+        let passwd = &parsed["/etc/passwd"];
+        assert_eq!(passwd.owner, Some(User { uid: 0, gid: 0 }));
+        assert_eq!(
+            passwd.sha256.as_ref().map(ToString::to_string).as_deref(),
+            Some("3d9f2889d6782537624a4e1a10e68a2ddd53e0ee8bac02676f27308f42ec6bf6")
+        );
+        assert!(passwd.reads_content() && !parsed["/calc"].reads_content());
+    }
+
+    #[test]
+    fn a_bad_digest_an_unknown_key_or_an_empty_claim_is_refused() {
+        for (text, said) in [
+            (
+                r#"paths = { "/x" = { sha256 = "abc" } }"#,
+                "is not a SHA-256 digest",
+            ),
+            (
+                r#"paths = { "/x" = { onwer = "0:0" } }"#,
+                "unknown field `onwer`",
+            ),
+            (r#"paths = { "/x" = {} }"#, "an empty claim"),
+            (r#"paths = { "/x" = "999" }"#, "is not an octal file mode"),
+        ] {
+            let refused = claims(text);
+            assert!(
+                refused
+                    .as_ref()
+                    .is_err_and(|message| message.contains(said)),
+                "{text}: {refused:?}"
+            );
+        }
+    }
+}

@@ -493,4 +493,91 @@ mod tests {
             "{message:?}"
         );
     }
+
+    /// The message `text`'s rows give, if refused.
+    fn refusal(text: &str) -> String {
+        parsed(text)
+            .map(|_| ())
+            .err()
+            .map(|error| error.to_string())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn an_unknown_key_a_bad_regex_or_a_bad_hash_is_refused_with_its_line() {
+        let head = "[[image]]\nname = \"image\"\nreference = \"image:1\"\n";
+        for (rows, said, line) in [
+            (
+                "smoke = { args = [\"x\"], stdout = \"\", stdot = \"\" }\n",
+                "unknown field `stdot`",
+                "line 4",
+            ),
+            (
+                "smoke = { stdout = { matches = '(' } }\n",
+                "is not a valid regular expression",
+                "line 4",
+            ),
+            (
+                "smoke = { stdout = \"\" }\n[image.claims]\npaths = { \"/x\" = { sha256 = \"abc\" } }\n",
+                "is not a SHA-256 digest",
+                "line 6",
+            ),
+            (
+                "smoke = { stdout = \"\" }\n[image.claims]\nconfig = { labels = { v = { matches = '[' } } }\n",
+                "is not a valid regular expression",
+                "line 6",
+            ),
+            (
+                "smoke = { stdout = \"\" }\n[image.claims]\nconfig = { entrypont = [] }\n",
+                "unknown field `entrypont`",
+                "line 6",
+            ),
+            (
+                "smoke = { port = 80, path = \"/\", status = 200, body = \"\", ready = { log = '(', within_ms = 1 } }\n",
+                "is not a valid regular expression",
+                "line 4",
+            ),
+        ] {
+            let message = refusal(&format!("{head}{rows}"));
+            assert!(
+                message.contains(said) && message.contains(line),
+                "{rows}: expected {said:?} at {line}, got: {message}"
+            );
+        }
+    }
+
+    #[test]
+    fn commands_need_names_of_their_own() {
+        let head =
+            "[[image]]\nname = \"image\"\nreference = \"image:1\"\nsmoke = { stdout = \"\" }\n";
+        let unnamed = refusal(&format!(
+            "{head}commands = [{{ args = [\"-V\"], stdout = \"\" }}]\n"
+        ));
+        assert!(unnamed.contains("no name"), "{unnamed}");
+        let twice = refusal(&format!(
+            "{head}commands = [{{ name = \"v\", stdout = \"\" }}, {{ name = \"v\", stdout = \"\" }}]\n"
+        ));
+        assert!(twice.contains("names two commands \"v\""), "{twice}");
+        let outside = refusal(&format!("{head}commands_from = \"../elsewhere.toml\"\n"));
+        assert!(
+            outside.contains("outside the rows file's directory"),
+            "{outside}"
+        );
+    }
+
+    #[test]
+    fn a_readiness_condition_says_one_thing_in_bounded_time() {
+        let row = |ready: &str| {
+            format!(
+                "[[image]]\nname = \"image\"\nreference = \"image:1\"\n\
+                 smoke = {{ port = 80, path = \"/\", status = 200, body = \"\", ready = {ready} }}\n"
+            )
+        };
+        assert!(
+            refusal(&row("{ port = 80, http = \"/\", within_ms = 100 }"))
+                .contains("other than one of")
+        );
+        assert!(refusal(&row("{ port = 80, within_ms = 0 }")).contains("within_ms of 0"));
+        assert!(parsed(&row("{ http = \"/health\", within_ms = 5000 }")).is_ok());
+    }
 }

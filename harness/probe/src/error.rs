@@ -143,7 +143,7 @@ impl fmt::Display for ProbeError {
             ),
             ProbeError::NotReady { condition, after } => write!(
                 f,
-                "not ready within {} ms: no {condition}",
+                "not ready within {} ms: waited for {condition}",
                 after.as_millis()
             ),
             ProbeError::EndedBeforeReady { condition } => {

@@ -220,3 +220,83 @@ fn entries_shown(entries: &[&Entry], complete: bool) -> String {
     }
     shown
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use image_probe::filesystem::FileContent;
+
+    fn file(uid: u64, text: Option<&str>, size: u64) -> Entry {
+        Entry {
+            path: "etc/passwd".to_owned(),
+            kind: Kind::File,
+            mode: 0o644,
+            reading: None,
+            capabilities: None,
+            uid,
+            gid: 0,
+            content: text.map(|text| FileContent {
+                sha256: "ab".repeat(32),
+                size,
+                head: text.as_bytes().to_vec(),
+            }),
+        }
+    }
+
+    fn claim(text: &str) -> FileClaim {
+        #[derive(serde::Deserialize)]
+        struct One {
+            claim: FileClaim,
+        }
+        toml::from_str::<One>(&format!("claim = {text}"))
+            .expect("a claim")
+            .claim
+    }
+
+    fn said(claim_text: &str, entry: &Entry) -> Option<String> {
+        let problem = file_problem("/etc/passwd", &claim(claim_text), entry)?;
+        Mismatch::verdict("image", vec![problem])
+            .err()
+            .map(|mismatch| mismatch.to_string())
+    }
+
+    #[test]
+    fn a_named_file_is_checked_by_owner_mode_digest_and_text() {
+        let passwd = file(0, Some("root:x:0:0\nnonroot:x:65532:65532:\n"), 36);
+        for good in [
+            r#"{ owner = "0:0", mode = "644" }"#,
+            r#"{ contains = "nonroot:x:65532" }"#,
+            r#"{ matches = '(?m)^nonroot:x:65532:' }"#,
+            &format!("{{ sha256 = \"{}\" }}", "ab".repeat(32)),
+        ] {
+            assert_eq!(said(good, &passwd), None, "{good}");
+        }
+        assert_eq!(
+            said(r#"{ owner = "0:0" }"#, &file(65532, None, 0)).as_deref(),
+            Some("image\n  /etc/passwd: expected owner 0:0, observed owner 65532:0")
+        );
+        assert!(
+            said(r#"{ contains = "daemon" }"#, &passwd)
+                .is_some_and(|message| message.contains("a text containing \"daemon\""))
+        );
+        assert!(
+            said(&format!("{{ sha256 = \"{}\" }}", "cd".repeat(32)), &passwd).is_some_and(
+                |message| message.contains(&format!("observed sha256 {}", "ab".repeat(32)))
+            )
+        );
+    }
+
+    #[test]
+    fn a_text_claim_on_a_file_past_the_bound_fails_rather_than_reading_part() {
+        let large = file(0, Some("nonroot"), MAX_MATCHED_FILE_BYTES + 1);
+        assert!(
+            said(r#"{ contains = "nonroot" }"#, &large)
+                .is_some_and(|message| message.contains("claim a larger file's sha256"))
+        );
+        let unread = file(0, None, 0);
+        assert!(
+            said(r#"{ contains = "x" }"#, &unread)
+                .is_some_and(|message| message.contains("a file not read"))
+        );
+    }
+}

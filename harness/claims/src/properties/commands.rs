@@ -160,3 +160,75 @@ pub fn first_line_said(observed: &Outcome) -> Option<String> {
 /// The most characters of a line kept as evidence: fewer than a message
 /// shows of a line, so that the message holds all of it.
 const EVIDENCE_CHARS: usize = 80;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use image_probe::{Architecture, ImageConfig, ImageFacts, ImageId};
+
+    fn subject(entrypoint: &[&str], cmd: &[&str]) -> Subject {
+        let row: Row =
+            toml::from_str("name = \"row\"\nreference = \"image:1\"\nsmoke = { stdout = \"\" }\n")
+                .expect("a row");
+        let words = |list: &[&str]| list.iter().map(|word| (*word).to_owned()).collect();
+        Subject {
+            row: Arc::new(row),
+            label: "image:1".to_owned(),
+            reference: "image:1".to_owned(),
+            facts: ImageFacts {
+                id: ImageId::new("sha256:0"),
+                bytes: 0,
+                stored_bytes: None,
+                layer_digests: vec![],
+                layer_bytes: vec![],
+                architecture: Architecture::new("amd64"),
+                entrypoint: words(entrypoint),
+                user: String::new(),
+                config: ImageConfig {
+                    entrypoint: words(entrypoint),
+                    cmd: words(cmd),
+                    ..ImageConfig::default()
+                },
+            },
+            given: true,
+            emulated: false,
+            build_time: None,
+        }
+    }
+
+    fn command(text: &str) -> CommandRun {
+        toml::from_str(&format!("{text}\nstdout = \"\"")).expect("a command")
+    }
+
+    #[test]
+    fn an_exec_composes_entrypoint_and_arguments_as_docker_run_does() {
+        let busybox = subject(&["/bin/busybox"], &["cat"]);
+        let cases = [
+            ("", vec!["/bin/busybox", "cat"]),
+            (
+                "args = [\"echo\", \"hi\"]",
+                vec!["/bin/busybox", "echo", "hi"],
+            ),
+            (
+                "entrypoint = [\"/bin/sh\", \"-c\"]\nargs = [\"true\"]",
+                vec!["/bin/sh", "-c", "true"],
+            ),
+            // --entrypoint drops the image's CMD.
+            ("entrypoint = [\"/bin/busybox\"]", vec!["/bin/busybox"]),
+        ];
+        for (written, expected) in cases {
+            let request = exec_request(&busybox, &command(written));
+            assert_eq!(request.command, expected, "{written}");
+        }
+        let with = command("env = { A = \"1\" }\nuser = \"1234\"\nworkdir = \"/tmp\"");
+        let request = exec_request(&busybox, &with);
+        assert_eq!(
+            (request.env, request.user, request.workdir),
+            (
+                vec!["A=1".to_owned()],
+                Some("1234".to_owned()),
+                Some("/tmp".to_owned())
+            )
+        );
+    }
+}

@@ -63,15 +63,17 @@ pub async fn a_server_never_ready_fails_as_not_ready(suite: &Suite) -> Verdict {
         SERVER_DEADLINE,
     )
     .await;
-    match asked {
-        Err(ProbeError::NotReady { .. }) => Ok(()),
-        other => Err(Failure::row(
-            &subject,
-            format!(
-                "waited on for a log line it never writes ({NEVER_LOGGED}) for \
-                 {NEVER_READY_WITHIN_MS} ms, the server should have failed as not ready, but \
-                 gave: {other:?}"
-            ),
-        )),
-    }
+    let gave = match asked {
+        Err(ProbeError::NotReady { .. }) => return Ok(()),
+        Ok(answer) => format!("an answer, status {}", answer.status),
+        Err(error) => error.to_string(),
+    };
+    Err(Failure::row(
+        &subject,
+        format!(
+            "waited on for a log line it never writes ({NEVER_LOGGED}) for \
+             {NEVER_READY_WITHIN_MS} ms, the server should have failed as not ready, but it \
+             gave: {gave}"
+        ),
+    ))
 }

@@ -131,9 +131,10 @@ RUN touch src/main.rs src/lib.rs \
  && install -m 0755 target/*-unknown-linux-musl/release/calc /calc \
  && field() { od -An -t "u$2" -j "$1" -N "$2" /calc | tr -d ' '; } \
  && phoff=$(field 32 8) && phentsize=$(field 54 2) && phnum=$(field 56 2) && end=0 \
- && for ((i = 0; i < phnum; i++)); do \
+ && i=0 && while [ "$i" -lt "$phnum" ]; do \
       at=$((phoff + i * phentsize)); \
       if [ "$(field "$at" 4)" = 1 ]; then last=$(( $(field $((at + 8)) 8) + $(field $((at + 32)) 8) )); end=$((last > end ? last : end)); fi; \
+      i=$((i + 1)); \
     done \
  && truncate -s "$end" /calc \
  && dd if=/dev/zero of=/calc bs=1 seek=40 count=8 conv=notrunc status=none \
@@ -158,7 +159,8 @@ USER 65532:65532
 ENTRYPOINT ["/calc"]
 
 # calc in an empty image: the last stage, so a plain `docker build` makes it.
-FROM scratch AS scratch
+# (Not named scratch: that is FROM's reserved word for the empty image.)
+FROM scratch AS from-scratch
 COPY --from=build /calc /calc
 ARG VERSION=0.1.0
 LABEL org.opencontainers.image.title="calc" \

@@ -6,7 +6,7 @@ use rstest::rstest;
 use std::path::Path;
 
 /// The stages of `Dockerfile` that are images; every other stage builds.
-const IMAGE_STAGES: [&str; 2] = ["nonroot", "scratch"];
+const IMAGE_STAGES: [&str; 2] = ["nonroot", "from-scratch"];
 
 fn read(name: &str) -> String {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(name);
@@ -84,7 +84,8 @@ fn build_stages_run_on_the_build_machines_platform() {
 }
 
 /// Both images take /calc from the one build stage: std is compiled once
-/// for both, and both hold the same binary. The scratch image is the last
+/// for both, and both hold the same binary. The scratch image (stage
+/// `from-scratch`) is the last
 /// stage, the one a plain `docker build` makes.
 #[test]
 fn both_images_copy_calc_from_the_one_build_stage() {
@@ -92,8 +93,8 @@ fn both_images_copy_calc_from_the_one_build_stage() {
     let names: Vec<&str> = stages.iter().filter_map(|s| s.name.as_deref()).collect();
     assert_eq!(
         names.last(),
-        Some(&"scratch"),
-        "Dockerfile: the last stage, which `docker build` makes, must be scratch; stages: {names:?}"
+        Some(&"from-scratch"),
+        "Dockerfile: the last stage, which `docker build` makes, must be from-scratch; stages: {names:?}"
     );
     for image in IMAGE_STAGES {
         let stage = stages

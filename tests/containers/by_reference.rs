@@ -17,10 +17,10 @@ const GIVEN_REFERENCE: &str = "calc-given:scratch";
 
 pub fn trials(suite: &Arc<Suite>) -> Vec<Trial> {
     let suite = Arc::clone(suite);
-    vec![Trial::test(
-        "an_image_given_by_reference_passes_every_check_without_a_build",
-        move || verdict_of(&suite, given_passes(&suite)),
-    )]
+    let name = "an_image_given_by_reference_passes_every_check_without_a_build";
+    vec![Trial::test(name, move || {
+        verdict_of(&suite, name, given_passes(&suite))
+    })]
 }
 
 async fn given_passes(suite: &Suite) -> Result<(), Failure> {

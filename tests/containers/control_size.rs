@@ -13,10 +13,10 @@ pub const CONTROL_MIN_FACTOR: u64 = 10_000;
 
 pub fn trials(suite: &Arc<Suite>) -> Vec<Trial> {
     let suite = Arc::clone(suite);
-    vec![Trial::test(
-        "every_control_is_far_larger_than_every_minimal_image",
-        move || verdict_of(&suite, far_larger(&suite)),
-    )]
+    let name = "every_control_is_far_larger_than_every_minimal_image";
+    vec![Trial::test(name, move || {
+        verdict_of(&suite, name, far_larger(&suite))
+    })]
 }
 
 async fn far_larger(suite: &Suite) -> Result<(), Failure> {

@@ -25,8 +25,8 @@ pub fn trials(suite: &Arc<Suite>) -> Vec<Trial> {
         .map(|row| {
             let (suite, row) = (Arc::clone(suite), Arc::clone(row));
             let name = format!("docker_run_interactive_evaluates_stdin_lines::{}", row.name);
-            Trial::test(name, move || {
-                verdict_of(&suite, evaluates_stdin_lines(&suite, &row))
+            Trial::test(name.clone(), move || {
+                verdict_of(&suite, &name, evaluates_stdin_lines(&suite, &row))
             })
         })
         .collect()

@@ -4,6 +4,7 @@
 //! and derive a row's seccomp profile, as `image-claims derive-seccomp` does.
 
 use crate::properties::{ROW_PROPERTIES, SUITE_PROPERTIES, Verdict, commands};
+use crate::report::{TrialOutcome, TrialRecord};
 use crate::row::Row;
 use crate::seccomp::derive;
 use crate::seccomp::profile::Profile;
@@ -14,6 +15,7 @@ use std::future::Future;
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Instant;
 
 /// Call first in `main`: if this process was started as a reaper of
 /// another run's containers, it does that work and returns `true`, and
@@ -147,8 +149,8 @@ pub fn trials(suite: &Arc<Suite>) -> Vec<Trial> {
             let (suite, row) = (Arc::clone(suite), Arc::clone(row));
             let check = property.check;
             let name = format!("{}::{}", property.name, row.name);
-            trials.push(Trial::test(name, move || {
-                verdict_of(&suite, check(&suite, &row))
+            trials.push(Trial::test(name.clone(), move || {
+                verdict_of(&suite, &name, check(&suite, &row))
             }));
         }
     }
@@ -167,9 +169,10 @@ pub fn trials(suite: &Arc<Suite>) -> Vec<Trial> {
                 row.name,
                 command.name.as_deref().unwrap_or_default()
             );
-            trials.push(Trial::test(name, move || {
+            trials.push(Trial::test(name.clone(), move || {
                 verdict_of(
                     &suite,
+                    &name,
                     commands::command_gives_its_expected_output(&suite, &row, index),
                 )
             }));
@@ -182,15 +185,35 @@ pub fn trials(suite: &Arc<Suite>) -> Vec<Trial> {
         let suite = Arc::clone(suite);
         let check = property.check;
         trials.push(Trial::test(property.name, move || {
-            verdict_of(&suite, check(&suite))
+            verdict_of(&suite, property.name, check(&suite))
         }));
     }
     trials
 }
 
-/// A trial's body on the suite's runtime, its failure as libtest-mimic takes it.
-pub fn verdict_of(suite: &Suite, body: impl Future<Output = Verdict>) -> Result<(), Failed> {
-    suite
-        .block_on(body)
-        .map_err(|failure| Failed::from(failure.to_string()))
+/// A trial's body on the suite's runtime, its failure as libtest-mimic
+/// takes it, and its outcome and time recorded for the JUnit report under
+/// `name` (`PROPERTY::ROW…` is of the row ROW, if the suite has one).
+pub fn verdict_of(
+    suite: &Suite,
+    name: &str,
+    body: impl Future<Output = Verdict>,
+) -> Result<(), Failed> {
+    let started = Instant::now();
+    let verdict = suite.block_on(body).map_err(|failure| failure.to_string());
+    let row = name
+        .split("::")
+        .nth(1)
+        .filter(|row| suite.row(row).is_some())
+        .map(str::to_owned);
+    suite.report().trials.push(TrialRecord {
+        name: name.to_owned(),
+        row,
+        outcome: match &verdict {
+            Ok(()) => TrialOutcome::Passed,
+            Err(text) => TrialOutcome::Failed(text.clone()),
+        },
+        time: started.elapsed(),
+    });
+    verdict.map_err(Failed::from)
 }

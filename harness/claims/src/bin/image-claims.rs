@@ -1,24 +1,27 @@
 //! `image-claims`: checks the images a rows file describes.
 //!
 //! ```text
-//! image-claims check ROWS.toml [--report DIR] [FILTER] [libtest options]
+//! image-claims check ROWS.toml [--report DIR] [--junit FILE] [FILTER] [libtest options]
 //! image-claims derive-seccomp ROWS.toml ROW [--runs N] [--out FILE | --check]
 //! ```
 
 use image_claims::entry::{self, check, serve_as_reaper_if_asked};
+use image_claims::report::junit::JUNIT_FILE;
 use image_claims::rows_file;
 use image_claims::seccomp::derive;
 use libtest_mimic::Arguments;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// Where the report goes unless `--report` says.
 const DEFAULT_REPORT_DIRECTORY: &str = "target/image-claims";
 
 const USAGE: &str = "usage:
-  image-claims check ROWS.toml [--report DIR] [FILTER] [libtest options such as --list, --exact]
-      builds or finds each row's image, checks what it claims, writes DIR/report.md and
-      DIR/tested.json (default DIR: target/image-claims), and fails if any check fails
+  image-claims check ROWS.toml [--report DIR] [--junit FILE] [FILTER] [libtest options such as
+      --list, --exact, --format json]
+      builds or finds each row's image, checks what it claims, writes DIR/report.md,
+      DIR/tested.json and DIR/junit.xml (default DIR: target/image-claims), and FILE too if
+      given, and fails if any check fails; --format json prints one JSON event a line
   image-claims derive-seccomp ROWS.toml ROW [--runs N] [--out FILE | --check]
       runs ROW's smoke run (and its seccomp runs) N times (default 5) under a profile that
       allows and logs every call, reads the calls from the kernel's audit log, drops those
@@ -47,11 +50,16 @@ fn main() -> ExitCode {
     match command.as_str() {
         "check" => {
             let (report, rest) = take_option(rest, "--report");
+            let (junit, rest) = take_option(rest, "--junit");
             let report =
                 PathBuf::from(report.unwrap_or_else(|| DEFAULT_REPORT_DIRECTORY.to_owned()));
             let arguments =
                 Arguments::from_iter(std::iter::once("image-claims".to_owned()).chain(rest));
-            check(loaded, &report, &arguments, |_| Vec::new())
+            let checked = check(loaded, &report, &arguments, |_| Vec::new());
+            match junit.filter(|_| !arguments.list) {
+                Some(junit) => copy_junit(&report, Path::new(&junit)).unwrap_or(checked),
+                None => checked,
+            }
         }
         "derive-seccomp" => {
             let mut rest = rest.into_iter();
@@ -92,6 +100,28 @@ fn main() -> ExitCode {
         other => {
             eprintln!("image-claims: no command {other:?}\n{USAGE}");
             ExitCode::from(2)
+        }
+    }
+}
+
+/// Copies the report's JUnit file to `to`; the failure to, if it fails.
+fn copy_junit(report: &Path, to: &Path) -> Option<ExitCode> {
+    let from = report.join(JUNIT_FILE);
+    if let Some(parent) = to.parent().filter(|parent| !parent.as_os_str().is_empty())
+        && let Err(error) = std::fs::create_dir_all(parent)
+    {
+        eprintln!("image-claims: cannot make {}: {error}", parent.display());
+        return Some(ExitCode::FAILURE);
+    }
+    match std::fs::copy(&from, to) {
+        Ok(_) => None,
+        Err(error) => {
+            eprintln!(
+                "image-claims: cannot write the JUnit report {} from {}: {error}",
+                to.display(),
+                from.display()
+            );
+            Some(ExitCode::FAILURE)
         }
     }
 }

@@ -42,7 +42,7 @@ mod tests {
             unhealthy.map_err(|mismatch| mismatch.to_string()),
             Err("web: its HEALTHCHECK\n  health: expected healthy within 5000 ms, observed unhealthy after 3100 ms, its last check: exit 1, output \"refused\"".to_owned())
         );
-        assert!(healthy_within("web", within, &health("starting", 5000)).is_ok() == false);
+        assert!(healthy_within("web", within, &health("starting", 5000)).is_err());
         assert!(healthy_within("web", within, &health("healthy", 5001)).is_err());
     }
 }

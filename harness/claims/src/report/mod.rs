@@ -5,9 +5,12 @@
 //!   that was really tested, with what each check observed;
 //! - `tested.json`: the tested images, with named fields, for tools that
 //!   publish by image ID (see [`tested`]);
-//! - `sizes.svg`: the images' sizes on a log scale.
+//! - `sizes.svg`: the images' sizes on a log scale;
+//! - `junit.xml`: every trial run, one test suite per row, for CI tools
+//!   (see [`junit`]).
 
 pub mod chart;
+pub mod junit;
 pub mod markdown;
 pub mod tested;
 
@@ -38,8 +41,28 @@ pub struct RowReport {
     pub extra: BTreeMap<String, String>,
 }
 
+/// How a trial ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TrialOutcome {
+    Passed,
+    /// With the failure's message, as the trial printed it.
+    Failed(String),
+}
+
+/// One trial that ran: its name, its row if it is of one, how it ended
+/// and how long it took.
+#[derive(Clone, Debug)]
+pub struct TrialRecord {
+    pub name: String,
+    pub row: Option<String>,
+    pub outcome: TrialOutcome,
+    pub time: Duration,
+}
+
 pub struct Report {
     pub started: Instant,
+    /// Every trial that ran, in the order they ended.
+    pub trials: Vec<TrialRecord>,
     /// The engine the run checked on, in words.
     pub engine: Option<String>,
     /// In the order of the rows.
@@ -61,6 +84,7 @@ impl Report {
     pub fn new(rows: impl IntoIterator<Item = (String, bool)>) -> Self {
         Report {
             started: Instant::now(),
+            trials: Vec::new(),
             engine: None,
             rows: rows
                 .into_iter()
@@ -106,7 +130,7 @@ impl Report {
         *entry = (count + 1).to_string();
     }
 
-    /// Writes the three files into `directory`.
+    /// Writes the four files into `directory`.
     pub fn write(&self, directory: &Path) -> std::io::Result<()> {
         std::fs::create_dir_all(directory)?;
         std::fs::write(directory.join("report.md"), markdown::markdown(self))?;
@@ -114,6 +138,7 @@ impl Report {
             directory.join(tested::TESTED_FILE),
             tested::tested_json(self),
         )?;
+        std::fs::write(directory.join(junit::JUNIT_FILE), junit::junit_xml(self)?)?;
         std::fs::write(directory.join("sizes.svg"), chart::chart(self))
     }
 }

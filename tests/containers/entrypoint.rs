@@ -3,20 +3,24 @@
 //! ARGS` is each row's smoke run, which the harness checks.)
 
 use image_claims::Failure;
+use image_claims::command::CommandRun;
 use image_claims::entry::verdict_of;
 use image_claims::row::Row;
+use image_claims::smoke::{COMMAND_DEADLINE, run_command};
 use image_claims::suite::Suite;
-use image_claims::verdict::{Mismatch, outcome_differences};
-use image_probe::Outcome;
-use image_probe::run::RunRequest;
+use image_claims::verdict::Mismatch;
+use image_probe::Confinement;
 use libtest_mimic::Trial;
 use std::sync::Arc;
 
-/// calc's exit status after an arithmetic error.
-const ARITHMETIC_ERROR: i64 = 1;
-
-/// What `docker run -i` is given: a blank line, then an error on line 4.
-const STDIN_LINES: &str = "1 + 1\n\n2 x 3\n5 / 0\n9 % 4\n";
+/// `docker run -i IMAGE` given a blank line, then an error on line 4: the
+/// other lines' values, the error naming its line, and exit 1.
+const STDIN_LINES: &str = r#"
+stdin = "1 + 1\n\n2 x 3\n5 / 0\n9 % 4\n"
+stdout = "2\n6\n1\n"
+stderr = "calc: line 4: division by zero: '/' at column 3\n"
+exit_code = 1
+"#;
 
 pub fn trials(suite: &Arc<Suite>) -> Vec<Trial> {
     suite
@@ -34,20 +38,17 @@ pub fn trials(suite: &Arc<Suite>) -> Vec<Trial> {
 
 async fn evaluates_stdin_lines(suite: &Suite, row: &Arc<Row>) -> Result<(), Failure> {
     let subject = suite.subject(row).await?;
-    let request = RunRequest::new(subject.image(), &[]).with_stdin(STDIN_LINES);
-    let observed = suite
-        .engine()
-        .run(&request)
-        .await
-        .map_err(|error| Failure::probe(&subject, error))?;
-    let expected = Outcome::from_streams(
-        b"2\n6\n1\n",
-        b"calc: line 4: division by zero: '/' at column 3\n",
-        ARITHMETIC_ERROR,
-    );
-    Mismatch::verdict(
-        "docker run -i IMAGE",
-        outcome_differences(&observed, &expected),
+    let run: CommandRun = toml::from_str(STDIN_LINES)
+        .map_err(|error| Failure::row(&subject, format!("the stdin run: {error}")))?;
+    let observed = run_command(
+        suite.engine(),
+        subject.image(),
+        &run,
+        &Confinement::NONE,
+        COMMAND_DEADLINE,
     )
-    .map_err(|mismatch| Failure::Refuted(mismatch.within(&subject.label)))
+    .await
+    .map_err(|error| Failure::probe(&subject, error))?;
+    Mismatch::verdict("docker run -i IMAGE", run.differences(&observed))
+        .map_err(|mismatch| Failure::Refuted(mismatch.within(&subject.label)))
 }

@@ -40,36 +40,15 @@ pub fn judge(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::row::Row;
+    use crate::subject::made_up;
     use crate::verdict::{Problem, plain};
-    use image_probe::{Architecture, ImageFacts, ImageId};
-    use std::sync::Arc;
 
     fn subject(negative_control: bool) -> Subject {
-        let text = format!(
+        let row = format!(
             "name = \"row\"\nreference = \"image:1\"\nnegative_control = {negative_control}\n\
              smoke = {{ stdout = \"\" }}\n"
         );
-        let row: Row = toml::from_str(&text).expect("a row");
-        Subject {
-            row: Arc::new(row),
-            label: "image:1".to_owned(),
-            reference: "image:1".to_owned(),
-            facts: ImageFacts {
-                id: ImageId::new("sha256:0"),
-                bytes: 0,
-                stored_bytes: None,
-                layer_digests: vec![],
-                layer_bytes: vec![],
-                architecture: Architecture::new("amd64"),
-                entrypoint: vec![],
-                user: String::new(),
-                config: Default::default(),
-            },
-            given: true,
-            emulated: false,
-            build_time: None,
-        }
+        made_up(&row, Default::default())
     }
 
     fn refuted(observed: &str) -> Result<(), Mismatch> {

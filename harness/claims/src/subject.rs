@@ -157,3 +157,29 @@ impl<'a> RequestParts<'a> {
         }
     }
 }
+
+/// A subject of a made-up image, for unit tests: the row `row` (TOML),
+/// given by reference, of the configuration `config`.
+#[cfg(test)]
+pub(crate) fn made_up(row: &str, config: image_probe::ImageConfig) -> Subject {
+    let row: Row = toml::from_str(row).expect("a row");
+    Subject {
+        row: Arc::new(row),
+        label: "image:1".to_owned(),
+        reference: "image:1".to_owned(),
+        facts: ImageFacts {
+            id: image_probe::ImageId::new("sha256:0"),
+            bytes: 0,
+            stored_bytes: None,
+            layer_digests: vec![],
+            layer_bytes: vec![],
+            architecture: image_probe::Architecture::new("amd64"),
+            entrypoint: config.entrypoint.clone(),
+            user: config.user.clone(),
+            config,
+        },
+        given: true,
+        emulated: false,
+        build_time: None,
+    }
+}

@@ -209,36 +209,6 @@ pub fn listed<T: fmt::Display>(items: &[T]) -> Shown {
     plain(shown.join(", "))
 }
 
-/// The problems of an observed run against an expected one, field by field.
-pub fn outcome_differences(
-    observed: &image_probe::Outcome,
-    expected: &image_probe::Outcome,
-) -> Vec<Problem> {
-    let mut problems = Vec::new();
-    if observed.stdout != expected.stdout {
-        problems.push(Problem::new(
-            "stdout",
-            text(&expected.stdout),
-            text(&observed.stdout),
-        ));
-    }
-    if observed.stderr != expected.stderr {
-        problems.push(Problem::new(
-            "stderr",
-            text(&expected.stderr),
-            text(&observed.stderr),
-        ));
-    }
-    if observed.code != expected.code {
-        problems.push(Problem::new(
-            "exit code",
-            plain(expected.code),
-            plain(observed.code),
-        ));
-    }
-    problems
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

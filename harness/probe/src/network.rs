@@ -2,18 +2,14 @@
 //! it: its port published by the engine, and a plain HTTP/1.0 request from
 //! this process, retried until the server answers or the deadline passes.
 
-use crate::cleanup::OnDrop;
 use crate::engine::{Engine, RequestLabel};
 use crate::error::ProbeError;
-use crate::run::{
-    RunRequest, container_body, remove_on_drop, runtime_said, runtime_said_after_failure,
-    without_stdin,
-};
+use crate::resident::{Fresh, Residence};
+use crate::run::{RunRequest, runtime_said};
 use std::collections::HashMap;
 use std::time::Duration;
 use testcontainers::bollard::Docker;
 use testcontainers::bollard::models::{ContainerCreateBody, PortBinding};
-use testcontainers::bollard::query_parameters::CreateContainerOptions;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::time::Instant;
@@ -30,7 +26,7 @@ pub struct Serving {
     pub address: String,
     /// Each published port, and where this process reaches it.
     pub addresses: Vec<(u16, String)>,
-    _removal: OnDrop,
+    _started: Fresh,
 }
 
 impl Serving {
@@ -83,26 +79,13 @@ impl Engine {
         ports: &[u16],
         label: &RequestLabel,
     ) -> Result<Serving, ProbeError> {
-        let docker = self.docker();
         let image = &request.image;
-        let mut body = container_body(self, request, label, false);
-        without_stdin(&mut body);
-        publish(&mut body, ports);
-        let created = docker
-            .create_container(None::<CreateContainerOptions>, body)
-            .await
-            .map_err(|e| ProbeError::engine(format!("create a container of {image}"), e))?;
-        let removal = remove_on_drop(docker, &created.id);
-        if let Err(error) = docker.start_container(&created.id, None).await {
-            return Err(ProbeError::StartRefused {
-                image: image.clone(),
-                runtime_said: runtime_said_after_failure(docker, &created.id).await,
-                engine_said: error.to_string(),
-            });
-        }
+        let started = self
+            .start_request(request, Residence::OwnCommand, ports, label)
+            .await?;
         let mut addresses = Vec::new();
         for &port in ports {
-            let address = published_address(docker, &created.id, image, port).await?;
+            let address = published_address(self.docker(), &started.id, image, port).await?;
             addresses.push((port, address));
         }
         let address = addresses
@@ -110,10 +93,10 @@ impl Engine {
             .map(|(_, address)| address.clone())
             .ok_or_else(|| ProbeError::missing(format!("a port to publish for {image}")))?;
         Ok(Serving {
-            id: created.id,
+            id: started.id.clone(),
             address,
             addresses,
-            _removal: removal,
+            _started: started,
         })
     }
 }

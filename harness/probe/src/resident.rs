@@ -76,7 +76,8 @@ pub struct ExecRequest {
 pub struct Fresh {
     pub id: String,
     _removal: OnDrop,
-    _stdin: Option<Writer>,
+    // Behind a lock, so that a value holding it can be shared between threads.
+    _stdin: Option<Mutex<Writer>>,
 }
 
 /// A running container, and the stdin that keeps it running if it needs one.
@@ -186,9 +187,22 @@ impl Engine {
         ports: &[u16],
         label: &RequestLabel,
     ) -> Result<Fresh, ProbeError> {
+        let request = RunRequest::new(image, &[]).under(confinement);
+        self.start_request(&request, residence, ports, label).await
+    }
+
+    /// [`Engine::start_fresh`] of a whole request (its arguments, user,
+    /// environment): what a server's run starts too.
+    pub(crate) async fn start_request(
+        &self,
+        request: &RunRequest,
+        residence: Residence,
+        ports: &[u16],
+        label: &RequestLabel,
+    ) -> Result<Fresh, ProbeError> {
         let docker = self.docker();
-        let run = RunRequest::new(image, &[]).under(confinement);
-        let mut body = container_body(self, &run, label, false);
+        let image = &request.image;
+        let mut body = container_body(self, request, label, false);
         if residence == Residence::OwnCommand {
             without_stdin(&mut body);
         }
@@ -210,7 +224,7 @@ impl Engine {
         };
         if let Err(error) = docker.start_container(&created.id, None).await {
             return Err(ProbeError::StartRefused {
-                image: image.to_owned(),
+                image: image.clone(),
                 runtime_said: runtime_said_after_failure(docker, &created.id).await,
                 engine_said: error.to_string(),
             });
@@ -218,7 +232,7 @@ impl Engine {
         Ok(Fresh {
             id: created.id,
             _removal: removal,
-            _stdin: stdin,
+            _stdin: stdin.map(Mutex::new),
         })
     }
 

@@ -164,36 +164,20 @@ const EVIDENCE_CHARS: usize = 80;
 #[cfg(test)]
 mod tests {
     use super::*;
-    use image_probe::{Architecture, ImageConfig, ImageFacts, ImageId};
+    use crate::subject::made_up;
+    use image_probe::ImageConfig;
 
     fn subject(entrypoint: &[&str], cmd: &[&str]) -> Subject {
-        let row: Row =
-            toml::from_str("name = \"row\"\nreference = \"image:1\"\nsmoke = { stdout = \"\" }\n")
-                .expect("a row");
         let words = |list: &[&str]| list.iter().map(|word| (*word).to_owned()).collect();
-        Subject {
-            row: Arc::new(row),
-            label: "image:1".to_owned(),
-            reference: "image:1".to_owned(),
-            facts: ImageFacts {
-                id: ImageId::new("sha256:0"),
-                bytes: 0,
-                stored_bytes: None,
-                layer_digests: vec![],
-                layer_bytes: vec![],
-                architecture: Architecture::new("amd64"),
-                entrypoint: words(entrypoint),
-                user: String::new(),
-                config: ImageConfig {
-                    entrypoint: words(entrypoint),
-                    cmd: words(cmd),
-                    ..ImageConfig::default()
-                },
-            },
-            given: true,
-            emulated: false,
-            build_time: None,
-        }
+        let config = ImageConfig {
+            entrypoint: words(entrypoint),
+            cmd: words(cmd),
+            ..ImageConfig::default()
+        };
+        made_up(
+            "name = \"row\"\nreference = \"image:1\"\nsmoke = { stdout = \"\" }\n",
+            config,
+        )
     }
 
     fn command(text: &str) -> CommandRun {

@@ -5,7 +5,7 @@
 use crate::error::ProbeError;
 use crate::facts::{EngineFacts, ask_engine};
 use crate::once::OncePerKey;
-use crate::reaper::Reaper;
+use crate::reaper::{OWNER_LABEL, Reaper, owner_of_this_process, remove_abandoned};
 use crate::resident::Resident;
 use futures::StreamExt;
 use std::collections::HashMap;
@@ -38,6 +38,8 @@ pub struct Engine {
     docker: Docker,
     facts: EngineFacts,
     run_id: String,
+    /// This process as the owner of its containers, where /proc says.
+    owner: Option<String>,
     requests: AtomicU64,
     pub(crate) residents: OncePerKey<Result<Arc<Resident>, Arc<ProbeError>>>,
     /// The exec slots of each container execed into, by ID.
@@ -61,6 +63,13 @@ impl Engine {
                 reason,
             })?;
         let facts = ask_engine(&docker).await?;
+        let removed = remove_abandoned(&docker).await;
+        if removed > 0 {
+            crate::progress::say(&format!(
+                "removed {removed} containers of earlier runs whose process is gone (killed, \
+                 perhaps while the engine was down)"
+            ));
+        }
         let run_id = new_run_id();
         let reaper = match Reaper::start(&run_id) {
             Ok(reaper) => Some(reaper),
@@ -75,6 +84,7 @@ impl Engine {
             docker,
             facts,
             run_id,
+            owner: owner_of_this_process(),
             requests: AtomicU64::new(0),
             residents: OncePerKey::default(),
             exec_slots: std::sync::Mutex::default(),
@@ -93,14 +103,18 @@ impl Engine {
 
     /// The labels put on every container of this run.
     pub fn labels(&self) -> HashMap<String, String> {
-        HashMap::from([
+        let mut labels = HashMap::from([
             (HARNESS_LABEL.to_owned(), RUN_LABEL_VALUE.to_owned()),
             (RUN_LABEL.to_owned(), self.run_id.clone()),
             (
                 "org.testcontainers.managed-by".to_owned(),
                 "testcontainers".to_owned(),
             ),
-        ])
+        ]);
+        if let Some(owner) = &self.owner {
+            labels.insert(OWNER_LABEL.to_owned(), owner.clone());
+        }
+        labels
     }
 
     /// A new request label, unique in this run.

@@ -67,6 +67,19 @@ pub enum ProbeError {
     Earlier(Arc<ProbeError>),
 }
 
+/// Whether a request failed on its way, not in the engine's answer: the
+/// engine stopped answering (killed, restarting, its socket gone).
+fn is_transport(error: &BollardError) -> bool {
+    matches!(
+        error,
+        BollardError::HyperLegacyError { .. }
+            | BollardError::IOError { .. }
+            | BollardError::HyperResponseError { .. }
+            | BollardError::RequestTimeoutError
+            | BollardError::SocketNotFoundError(_)
+    )
+}
+
 impl ProbeError {
     /// An engine request's error, with what was being done.
     pub fn engine(doing: impl Into<String>, error: BollardError) -> Self {
@@ -96,6 +109,11 @@ impl fmt::Display for ProbeError {
                 "no Docker engine answers at {address}: {reason}. Start one (`sudo systemctl \
                  start docker`, or `sudo dockerd &`), or point DOCKER_HOST at one, then run \
                  again."
+            ),
+            ProbeError::Engine { doing, error } if is_transport(error) => write!(
+                f,
+                "cannot {doing}: the engine at {} stopped answering ({error})",
+                crate::engine::address()
             ),
             ProbeError::Engine { doing, error } => write!(f, "cannot {doing}: {error}"),
             ProbeError::ImageMissing {
@@ -171,3 +189,33 @@ impl fmt::Display for ProbeError {
 }
 
 impl std::error::Error for ProbeError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_request_that_fails_on_its_way_says_the_engine_stopped_answering() {
+        let lost = ProbeError::engine(
+            "create a container of calc:scratch",
+            BollardError::RequestTimeoutError,
+        );
+        let said = lost.to_string();
+        assert!(
+            said.starts_with("cannot create a container of calc:scratch: the engine at ")
+                && said.contains(" stopped answering (Timeout error)"),
+            "{said}"
+        );
+        let refused = ProbeError::engine(
+            "create a container of calc:scratch",
+            BollardError::DockerResponseServerError {
+                status_code: 404,
+                message: "No such image".to_owned(),
+            },
+        );
+        assert!(
+            !refused.to_string().contains("stopped answering"),
+            "{refused}"
+        );
+    }
+}

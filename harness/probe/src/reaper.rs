@@ -10,14 +10,32 @@
 //!
 //! An executable serves as its own reaper by calling [`serve_if_asked`]
 //! first thing in `main`; the entry points of `image-claims` do.
+//!
+//! A reaper that finds no engine (it was killed or is restarting) tries
+//! again for [`REAPER_PATIENCE`]. What is left after that is removed by
+//! the next run on the same machine: every container carries its run's
+//! owner (this boot, the PID namespace, the process ID and the process's
+//! start time), and a run starting removes the containers of every owner of
+//! this boot and namespace whose process is gone. A run on another machine,
+//! or in another container, sharing the engine is never taken for gone.
 
-use crate::engine::{RUN_LABEL, remove_container};
+use crate::engine::{HARNESS_LABEL, RUN_LABEL, RUN_LABEL_VALUE, remove_container};
 use std::collections::HashMap;
 use std::io::Read;
 use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+use testcontainers::bollard::Docker;
 use testcontainers::bollard::query_parameters::ListContainersOptionsBuilder;
+
+/// Every container of a run also carries its owner, [`owner_of_this_process`].
+pub const OWNER_LABEL: &str = "org.image-claims.owner";
+
+/// How long a reaper keeps trying an engine that does not answer, as one
+/// restarting does.
+pub const REAPER_PATIENCE: Duration = Duration::from_secs(120);
+const REAPER_RETRY: Duration = Duration::from_secs(2);
 
 /// Tells the reaper process which run is its own.
 const REAPER_VARIABLE: &str = "IMAGE_CLAIMS_REAPER_FOR";
@@ -74,18 +92,125 @@ pub fn serve_if_asked() -> bool {
 }
 
 async fn remove_run(run: &str) {
-    let Ok(docker) = testcontainers::core::client::docker_client_instance().await else {
-        return;
+    let attempts = REAPER_PATIENCE.as_secs() / REAPER_RETRY.as_secs();
+    for _ in 0..attempts {
+        if let Ok(docker) = testcontainers::core::client::docker_client_instance().await
+            && let Some(ids) = containers_labelled(&docker, RUN_LABEL, run).await
+        {
+            for id in ids {
+                remove_container(&docker, &id).await;
+            }
+            return;
+        }
+        tokio::time::sleep(REAPER_RETRY).await;
+    }
+}
+
+/// The IDs of the containers labelled `label=value`; `None` if the engine
+/// does not answer.
+async fn containers_labelled(docker: &Docker, label: &str, value: &str) -> Option<Vec<String>> {
+    let filters = HashMap::from([("label", vec![format!("{label}={value}")])]);
+    let options = ListContainersOptionsBuilder::new()
+        .all(true)
+        .filters(&filters)
+        .build();
+    let containers = docker.list_containers(Some(options)).await.ok()?;
+    Some(containers.into_iter().filter_map(|c| c.id).collect())
+}
+
+/// This process as an owner of containers: `BOOT/NAMESPACE/PID/START`,
+/// this boot's ID, its PID namespace (a process ID means nothing in
+/// another), the process ID, and the process's start time in clock ticks
+/// after boot (which a later process of the same ID does not share); `None`
+/// where /proc does not say.
+pub fn owner_of_this_process() -> Option<String> {
+    let pid = std::process::id();
+    let start = process_start(pid)?;
+    Some(format!("{}/{}/{pid}/{start}", boot_id()?, pid_namespace()?))
+}
+
+/// This process's PID namespace, as `pid:[4026531836]`.
+fn pid_namespace() -> Option<String> {
+    let link = std::fs::read_link("/proc/self/ns/pid").ok()?;
+    Some(link.to_string_lossy().into_owned())
+}
+
+fn boot_id() -> Option<String> {
+    let id = std::fs::read_to_string("/proc/sys/kernel/random/boot_id").ok()?;
+    Some(id.trim().to_owned())
+}
+
+/// Field 22 of /proc/PID/stat, counted after the command's name (which may
+/// hold spaces and parentheses).
+fn process_start(pid: u32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let (_, fields) = stat.rsplit_once(')')?;
+    fields.split_whitespace().nth(19)?.parse().ok()
+}
+
+/// Whether `owner` is a process of this boot and PID namespace that has ended.
+fn is_gone(owner: &str) -> bool {
+    let parts: Vec<&str> = owner.split('/').collect();
+    let [boot, namespace, pid, start] = parts.as_slice() else {
+        return false;
     };
-    let filters = HashMap::from([("label", vec![format!("{RUN_LABEL}={run}")])]);
+    let (Ok(pid), Ok(start)) = (pid.parse::<u32>(), start.parse::<u64>()) else {
+        return false;
+    };
+    let here =
+        boot_id().as_deref() == Some(*boot) && pid_namespace().as_deref() == Some(*namespace);
+    here && process_start(pid) != Some(start)
+}
+
+/// Removes every container of a run whose process, of this boot, is gone:
+/// what a run killed while its engine was down, or restarting, left behind.
+/// Returns how many it removed.
+pub async fn remove_abandoned(docker: &Docker) -> usize {
+    let filters = HashMap::from([("label", vec![format!("{HARNESS_LABEL}={RUN_LABEL_VALUE}")])]);
     let options = ListContainersOptionsBuilder::new()
         .all(true)
         .filters(&filters)
         .build();
     let Ok(containers) = docker.list_containers(Some(options)).await else {
-        return;
+        return 0;
     };
-    for id in containers.into_iter().filter_map(|c| c.id) {
-        remove_container(&docker, &id).await;
+    let mut removed = 0;
+    for container in containers {
+        let owner = container
+            .labels
+            .as_ref()
+            .and_then(|labels| labels.get(OWNER_LABEL))
+            .cloned();
+        if let (Some(id), Some(owner)) = (container.id, owner)
+            && is_gone(&owner)
+        {
+            remove_container(docker, &id).await;
+            removed += 1;
+        }
+    }
+    removed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn this_process_is_not_gone_and_one_of_another_start_is() {
+        let owner = owner_of_this_process().expect("/proc says who this process is");
+        assert!(!is_gone(&owner), "{owner}");
+        let (boot_namespace_pid, start) = owner.rsplit_once('/').expect("four parts");
+        let start: u64 = start.parse().expect("a number");
+        assert!(is_gone(&format!("{boot_namespace_pid}/{}", start + 1)));
+        // Another boot's or namespace's process may be anything: never taken for gone.
+        let (boot, rest) = owner.split_once('/').expect("four parts");
+        assert!(!is_gone(
+            &format!("another-boot/{rest}").replace(&start.to_string(), "1")
+        ));
+        let (_, pid_start) = rest.split_once('/').expect("four parts");
+        assert!(!is_gone(
+            &format!("{boot}/pid:[1]/{pid_start}").replace(&start.to_string(), "1")
+        ));
+        assert!(!is_gone("not an owner"));
     }
 }

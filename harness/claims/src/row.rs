@@ -3,9 +3,9 @@
 //! control. A rows file (see `rows_file.rs`) is a list of these; a program
 //! may also build them in code.
 
-pub use crate::command::{CommandRun, Expected, Input, MAX_STDIN_BYTES, Pattern};
-pub use crate::config::ConfigClaim;
-pub use crate::file_claim::FileClaim;
+use crate::command::{CommandRun, Pattern};
+use crate::config::ConfigClaim;
+use crate::file_claim::FileClaim;
 use image_probe::readiness::ReadyWhen;
 use image_probe::resident::Residence;
 use image_probe::{Architecture, Confinement};
@@ -98,14 +98,18 @@ impl Build {
             .iter()
             .map(|root| root.to_string_lossy().into_owned());
         let named = std::iter::once(self.dockerfile.clone()).chain(self.context.iter().cloned());
-        root.chain(named).find(|path| {
-            let path = std::path::Path::new(path);
-            path.is_absolute()
-                || path
-                    .components()
-                    .any(|part| part == std::path::Component::ParentDir)
-        })
+        root.chain(named)
+            .find(|path| leaves_its_directory(std::path::Path::new(path)))
     }
+}
+
+/// Whether a path relative to a directory reaches outside it: absolute, or
+/// through `..`.
+pub fn leaves_its_directory(path: &std::path::Path) -> bool {
+    path.is_absolute()
+        || path
+            .components()
+            .any(|part| part == std::path::Component::ParentDir)
 }
 
 #[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
@@ -119,20 +123,54 @@ pub enum ResidenceKind {
 }
 
 /// When a server is ready: a line of its log matches, a port accepts a
-/// connection, or a path answers over HTTP, within `within_ms`.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// connection, or a path answers over HTTP, within `within_ms`. Written
+/// `{ log = '…', within_ms = … }`, or with `port` or `http` for `log`.
+#[derive(Clone, Debug)]
 pub struct Ready {
-    /// A regular expression a line of its stdout or stderr matches.
-    #[serde(default)]
-    pub log: Option<Pattern>,
-    /// A TCP port of the container that accepts a connection.
-    #[serde(default)]
-    pub port: Option<u16>,
-    /// A path that answers over HTTP on the smoke run's port, with any status.
-    #[serde(default)]
-    pub http: Option<String>,
+    pub condition: ReadyCondition,
     pub within_ms: u64,
+}
+
+/// The one thing a readiness condition waits for.
+#[derive(Clone, Debug)]
+pub enum ReadyCondition {
+    /// A regular expression a line of its stdout or stderr matches.
+    Log(Pattern),
+    /// A TCP port of the container that accepts a connection.
+    Port(u16),
+    /// A path that answers over HTTP on the smoke run's port, with any status.
+    Http(String),
+}
+
+impl<'de> Deserialize<'de> for Ready {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Written {
+            #[serde(default)]
+            log: Option<Pattern>,
+            #[serde(default)]
+            port: Option<u16>,
+            #[serde(default)]
+            http: Option<String>,
+            within_ms: u64,
+        }
+        let written = Written::deserialize(deserializer)?;
+        let condition = match (written.log, written.port, written.http) {
+            (Some(pattern), None, None) => ReadyCondition::Log(pattern),
+            (None, Some(port), None) => ReadyCondition::Port(port),
+            (None, None, Some(path)) => ReadyCondition::Http(path),
+            _ => {
+                return Err(serde::de::Error::custom(
+                    "a readiness condition gives other than one of log, port and http",
+                ));
+            }
+        };
+        Ok(Ready {
+            condition,
+            within_ms: written.within_ms,
+        })
+    }
 }
 
 /// The longest a readiness condition may wait.
@@ -141,21 +179,19 @@ pub const MAX_READY_WITHIN_MS: u64 = 120_000;
 impl Ready {
     /// The condition as the probe waits on it, for a server asked on `port`.
     pub fn condition(&self, port: u16) -> ReadyWhen {
-        if let Some(pattern) = &self.log {
-            let regex = pattern.0.clone();
-            return ReadyWhen::LogLine {
-                test: std::sync::Arc::new(move |line: &str| regex.is_match(line)),
-                shown: format!("/{pattern}/"),
-            };
-        }
-        match (&self.http, self.port) {
-            (Some(path), _) => ReadyWhen::Http {
+        match &self.condition {
+            ReadyCondition::Log(pattern) => {
+                let regex = pattern.0.clone();
+                ReadyWhen::LogLine {
+                    test: std::sync::Arc::new(move |line: &str| regex.is_match(line)),
+                    shown: format!("/{pattern}/"),
+                }
+            }
+            ReadyCondition::Port(port) => ReadyWhen::Port(*port),
+            ReadyCondition::Http(path) => ReadyWhen::Http {
                 port,
                 path: path.clone(),
             },
-            (None, Some(port)) => ReadyWhen::Port(port),
-            // The rows file refuses a condition with none of the three.
-            (None, None) => ReadyWhen::Port(port),
         }
     }
 
@@ -311,6 +347,9 @@ pub struct StopClaim {
     pub within_ms: u64,
     pub exit_code: i64,
 }
+
+/// The longest a healthcheck claim may wait.
+pub const MAX_HEALTHY_WITHIN_MS: u64 = 300_000;
 
 /// The longest a stop claim may give a container: `docker stop`'s own
 /// grace period is 10 s, and a trial must end.

@@ -12,7 +12,10 @@
 //! the file's own directory, so a rows file works from any working directory.
 
 use crate::command::CommandRun;
-use crate::row::{Build, MAX_READY_WITHIN_MS, MAX_STOP_WITHIN_MS, Row, Smoke};
+use crate::row::{
+    Build, MAX_HEALTHY_WITHIN_MS, MAX_READY_WITHIN_MS, MAX_STOP_WITHIN_MS, Row, Smoke,
+    leaves_its_directory,
+};
 use serde::Deserialize;
 use std::collections::BTreeSet;
 use std::fmt;
@@ -30,9 +33,6 @@ struct RowsFile {
 struct CommandsFile {
     command: Vec<CommandRun>,
 }
-
-/// The longest a healthcheck claim may wait.
-pub const MAX_HEALTHY_WITHIN_MS: u64 = 300_000;
 
 /// Why a rows file cannot be used.
 #[derive(Debug)]
@@ -102,10 +102,11 @@ pub fn parse(text: &str, path: &Path, base: &Path) -> Result<Vec<Row>, RowsError
             return Err(invalid("is named twice: each row needs a name of its own"));
         }
         if let Some(from) = &row.commands_from {
-            if let Some(outside) = outside(from) {
+            if leaves_its_directory(from) {
                 return Err(invalid(&format!(
-                    "takes commands from {outside:?}, outside the rows file's directory: keep \
-                     the file of commands beside the rows file"
+                    "takes commands from {:?}, outside the rows file's directory: keep the file \
+                     of commands beside the rows file",
+                    from.display().to_string()
                 )));
             }
             let shared = load_commands(&base.join(from))?;
@@ -152,15 +153,6 @@ pub fn load_commands(path: &Path) -> Result<Vec<CommandRun>, RowsError> {
         error: Box::new(error),
     })?;
     Ok(file.command)
-}
-
-/// The path, if it leaves the directory it is relative to.
-fn outside(path: &Path) -> Option<String> {
-    let leaves = path.is_absolute()
-        || path
-            .components()
-            .any(|part| part == std::path::Component::ParentDir);
-    leaves.then(|| path.display().to_string())
 }
 
 /// A row, and its tag, whose build would overwrite an image some row reads:
@@ -257,20 +249,11 @@ fn problem_of(row: &Row) -> Option<String> {
     }
     if let Smoke::Http(run) = &row.smoke
         && let Some(ready) = &run.ready
+        && (ready.within_ms == 0 || ready.within_ms > MAX_READY_WITHIN_MS)
     {
-        let conditions = usize::from(ready.log.is_some())
-            + usize::from(ready.port.is_some())
-            + usize::from(ready.http.is_some());
-        if conditions != 1 {
-            return Some(
-                "gives a readiness condition with other than one of log, port and http".to_owned(),
-            );
-        }
-        if ready.within_ms == 0 || ready.within_ms > MAX_READY_WITHIN_MS {
-            return Some(format!(
-                "gives a readiness condition a within_ms of 0 or over {MAX_READY_WITHIN_MS}"
-            ));
-        }
+        return Some(format!(
+            "gives a readiness condition a within_ms of 0 or over {MAX_READY_WITHIN_MS}"
+        ));
     }
     if let Some(within) = row.claims.healthy_within_ms
         && (within == 0 || within > MAX_HEALTHY_WITHIN_MS)

@@ -1,7 +1,8 @@
 //! A row's smoke run, made under given flags, and its verdict: a command
 //! and its exact output, or a server and its answer over the network.
 
-use crate::row::{CommandRun, HttpRun, Ready, Smoke};
+use crate::command::CommandRun;
+use crate::row::{HttpRun, Ready, Smoke};
 use crate::verdict::{Mismatch, Problem, plain, text};
 use image_probe::network::{HttpAnswer, http_get};
 use image_probe::readiness::ReadyWhen;

@@ -174,8 +174,6 @@ pub(crate) fn made_up(row: &str, config: image_probe::ImageConfig) -> Subject {
             layer_digests: vec![],
             layer_bytes: vec![],
             architecture: image_probe::Architecture::new("amd64"),
-            entrypoint: config.entrypoint.clone(),
-            user: config.user.clone(),
             config,
         },
         given: true,

@@ -179,6 +179,23 @@ impl Evidence {
         Evidence(facts.into_iter().map(|fact| fact.to_string()).collect())
     }
 
+    /// The first problem of a verdict, what it is of and what was
+    /// observed (the first line of a block): for a check whose problems
+    /// each name the fact that refutes the claim.
+    pub fn of_first_problem(verdict: &Result<(), Mismatch>) -> Self {
+        let Err(mismatch) = verdict else {
+            return Evidence::none();
+        };
+        let Some(problem) = mismatch.problems.first() else {
+            return Evidence::none();
+        };
+        let observed = match &problem.observed {
+            Shown::Inline(observed) => Some(observed.clone()),
+            Shown::Block(lines) => lines.first().cloned(),
+        };
+        Evidence::of(std::iter::once(problem.what.clone()).chain(observed))
+    }
+
     /// For a check whose control proves nothing more than failing.
     pub fn none() -> Self {
         Evidence::default()

@@ -13,6 +13,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 use testcontainers::bollard::Docker;
+use testcontainers::bollard::errors::Error as BollardError;
+use testcontainers::bollard::models::ContainerSummary;
 use testcontainers::bollard::query_parameters::{
     CreateImageOptionsBuilder, ListContainersOptionsBuilder, RemoveContainerOptionsBuilder,
 };
@@ -156,14 +158,7 @@ impl Engine {
         label: &str,
         value: &str,
     ) -> Result<Vec<String>, ProbeError> {
-        let filters = HashMap::from([("label", vec![format!("{label}={value}")])]);
-        let options = ListContainersOptionsBuilder::new()
-            .all(true)
-            .filters(&filters)
-            .build();
-        let containers = self
-            .docker
-            .list_containers(Some(options))
+        let containers = containers_with_label(&self.docker, label, value)
             .await
             .map_err(|e| ProbeError::engine("list containers", e))?;
         Ok(containers.into_iter().filter_map(|c| c.id).collect())
@@ -183,6 +178,21 @@ impl Engine {
         }
         Ok(())
     }
+}
+
+/// The containers, running or not, that carry `label=value`: for the
+/// engine's own clean-up and for the reaper, which has a client alone.
+pub(crate) async fn containers_with_label(
+    docker: &Docker,
+    label: &str,
+    value: &str,
+) -> Result<Vec<ContainerSummary>, BollardError> {
+    let filters = HashMap::from([("label", vec![format!("{label}={value}")])]);
+    let options = ListContainersOptionsBuilder::new()
+        .all(true)
+        .filters(&filters)
+        .build();
+    docker.list_containers(Some(options)).await
 }
 
 /// Removes a container with a client of its own: for clean-up that runs

@@ -4,6 +4,7 @@ use crate::cleanup::OnDrop;
 use crate::engine::Engine;
 use crate::error::ProbeError;
 use crate::facts::{Architecture, ImageStore};
+use crate::stop::DEFAULT_STOP_SIGNAL;
 use std::collections::BTreeMap;
 use std::fmt;
 use testcontainers::bollard::models::ImageConfig as InspectedConfig;
@@ -57,11 +58,7 @@ pub struct ImageFacts {
     /// The unpacked sizes of the layers that hold files, oldest first.
     pub layer_bytes: Vec<u64>,
     pub architecture: Architecture,
-    /// Its entrypoint, as `docker inspect` gives it.
-    pub entrypoint: Vec<String>,
-    /// The user the engine starts its processes as (`USER`); empty: root.
-    pub user: String,
-    /// The rest of its configuration, as `docker inspect` gives it.
+    /// Its configuration, as `docker inspect` gives it.
     pub config: ImageConfig,
 }
 
@@ -77,6 +74,7 @@ pub struct ImageConfig {
     /// `5000/tcp`, sorted.
     pub exposed_ports: Vec<String>,
     pub workdir: String,
+    /// The user the engine starts its processes as (`USER`); empty: root.
     pub user: String,
     pub stop_signal: String,
     /// The HEALTHCHECK's test (`["CMD", …]`, `["CMD-SHELL", …]`); empty: none.
@@ -103,6 +101,16 @@ impl ImageConfig {
                 .healthcheck
                 .and_then(|health| health.test)
                 .unwrap_or_default(),
+        }
+    }
+
+    /// The signal `docker stop` sends to its containers: its stop signal,
+    /// else [`DEFAULT_STOP_SIGNAL`].
+    pub fn stop_signal_sent(&self) -> String {
+        if self.stop_signal.is_empty() {
+            DEFAULT_STOP_SIGNAL.to_owned()
+        } else {
+            self.stop_signal.clone()
         }
     }
 
@@ -166,16 +174,6 @@ impl Engine {
             layer_digests,
             layer_bytes,
             architecture: Architecture::new(inspected.architecture.unwrap_or_default()),
-            entrypoint: inspected
-                .config
-                .as_ref()
-                .and_then(|config| config.entrypoint.clone())
-                .unwrap_or_default(),
-            user: inspected
-                .config
-                .as_ref()
-                .and_then(|config| config.user.clone())
-                .unwrap_or_default(),
             config: ImageConfig::of(inspected.config),
         })
     }

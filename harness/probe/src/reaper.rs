@@ -19,15 +19,15 @@
 //! this boot and namespace whose process is gone. A run on another machine,
 //! or in another container, sharing the engine is never taken for gone.
 
-use crate::engine::{HARNESS_LABEL, RUN_LABEL, RUN_LABEL_VALUE, remove_container};
-use std::collections::HashMap;
+use crate::engine::{
+    HARNESS_LABEL, RUN_LABEL, RUN_LABEL_VALUE, containers_with_label, remove_container,
+};
 use std::io::Read;
 use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use testcontainers::bollard::Docker;
-use testcontainers::bollard::query_parameters::ListContainersOptionsBuilder;
 
 /// Every container of a run also carries its owner, [`owner_of_this_process`].
 pub const OWNER_LABEL: &str = "org.image-claims.owner";
@@ -95,27 +95,15 @@ async fn remove_run(run: &str) {
     let attempts = REAPER_PATIENCE.as_secs() / REAPER_RETRY.as_secs();
     for _ in 0..attempts {
         if let Ok(docker) = testcontainers::core::client::docker_client_instance().await
-            && let Some(ids) = containers_labelled(&docker, RUN_LABEL, run).await
+            && let Ok(containers) = containers_with_label(&docker, RUN_LABEL, run).await
         {
-            for id in ids {
+            for id in containers.into_iter().filter_map(|c| c.id) {
                 remove_container(&docker, &id).await;
             }
             return;
         }
         tokio::time::sleep(REAPER_RETRY).await;
     }
-}
-
-/// The IDs of the containers labelled `label=value`; `None` if the engine
-/// does not answer.
-async fn containers_labelled(docker: &Docker, label: &str, value: &str) -> Option<Vec<String>> {
-    let filters = HashMap::from([("label", vec![format!("{label}={value}")])]);
-    let options = ListContainersOptionsBuilder::new()
-        .all(true)
-        .filters(&filters)
-        .build();
-    let containers = docker.list_containers(Some(options)).await.ok()?;
-    Some(containers.into_iter().filter_map(|c| c.id).collect())
 }
 
 /// This process as an owner of containers: `BOOT/NAMESPACE/PID/START`,
@@ -166,12 +154,7 @@ fn is_gone(owner: &str) -> bool {
 /// what a run killed while its engine was down, or restarting, left behind.
 /// Returns how many it removed.
 pub async fn remove_abandoned(docker: &Docker) -> usize {
-    let filters = HashMap::from([("label", vec![format!("{HARNESS_LABEL}={RUN_LABEL_VALUE}")])]);
-    let options = ListContainersOptionsBuilder::new()
-        .all(true)
-        .filters(&filters)
-        .build();
-    let Ok(containers) = docker.list_containers(Some(options)).await else {
+    let Ok(containers) = containers_with_label(docker, HARNESS_LABEL, RUN_LABEL_VALUE).await else {
         return 0;
     };
     let mut removed = 0;

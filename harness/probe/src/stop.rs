@@ -51,9 +51,9 @@ pub struct StopRequest {
     pub image: String,
     pub residence: Residence,
     pub readiness: Readiness,
-    /// The signal, by name (`SIGTERM`); `None`: the image's own stop
-    /// signal, else [`DEFAULT_STOP_SIGNAL`], as `docker stop` chooses.
-    pub signal: Option<String>,
+    /// The signal, by name (`SIGTERM`); `docker stop` sends the image's
+    /// own ([`ImageConfig::stop_signal_sent`](crate::ImageConfig::stop_signal_sent)).
+    pub signal: String,
     /// How long the container is watched after the signal.
     pub within: Duration,
     pub confinement: Confinement,
@@ -106,10 +106,7 @@ impl Engine {
                 http_get_at(self, &id, &address, path, SERVER_READY_DEADLINE).await?;
             }
         }
-        let signal = match &request.signal {
-            Some(signal) => signal.clone(),
-            None => self.stop_signal_of(image).await?,
-        };
+        let signal = request.signal.clone();
         let docker = self.docker();
         // Waiting starts before the signal, so that a fast exit is not missed.
         let mut waiting = docker.wait_container(&id, None::<WaitContainerOptions>);
@@ -171,20 +168,5 @@ impl Engine {
             }
             tokio::time::sleep(EXEC_POLL).await;
         }
-    }
-
-    /// The signal `docker stop` sends to containers of `image`: its
-    /// configured stop signal, or [`DEFAULT_STOP_SIGNAL`].
-    pub async fn stop_signal_of(&self, image: &str) -> Result<String, ProbeError> {
-        let inspected = self
-            .docker()
-            .inspect_image(image)
-            .await
-            .map_err(|e| ProbeError::engine(format!("inspect {image}"), e))?;
-        Ok(inspected
-            .config
-            .and_then(|config| config.stop_signal)
-            .filter(|signal| !signal.is_empty())
-            .unwrap_or_else(|| DEFAULT_STOP_SIGNAL.to_owned()))
     }
 }

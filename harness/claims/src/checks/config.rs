@@ -21,7 +21,7 @@ fn setting(value: &str) -> Shown {
 }
 
 /// Each key of `claim` given, against the inspected `config`.
-pub fn config_differences(claim: &ConfigClaim, config: &ImageConfig) -> Vec<Problem> {
+fn config_differences(claim: &ConfigClaim, config: &ImageConfig) -> Vec<Problem> {
     let mut problems = Vec::new();
     let lists = [
         ("entrypoint", &claim.entrypoint, &config.entrypoint),

@@ -56,9 +56,7 @@ fn commands_confinement(subject: &Subject) -> Result<Confinement, Failure> {
         .commands
         .iter()
         .filter_map(|command| command.memory_mib)
-        .chain([claim.memory_mib])
-        .max()
-        .unwrap_or(claim.memory_mib);
+        .fold(claim.memory_mib, i64::max);
     let hardened = claim
         .confinement(Some(memory_mib))
         .with_pids_limit(COMMANDS_PIDS_LIMIT);

@@ -5,7 +5,7 @@
 use super::Verdict;
 use super::inventory::listing;
 use crate::checks::files::{
-    file_problem, holds_only, is_setuid_file, no_setuid, paths_are_as_claimed, refutes_holds_only,
+    holds_only, is_setuid_file, no_setuid, paths_are_as_claimed, refutes_holds_only,
 };
 use crate::checks::layers::layer_count;
 use crate::judge::judge;
@@ -63,31 +63,10 @@ pub async fn image_has_no_setuid_file(suite: &Suite, row: &Arc<Row>) -> Verdict 
 }
 
 pub async fn image_files_are_as_claimed(suite: &Suite, row: &Arc<Row>) -> Verdict {
-    let paths = &row.claims.paths;
     let subject = suite.subject(row).await?;
     let listing = listing(suite, &subject).await?;
-    let first_refuting = listing.entries.iter().find(|entry| {
-        let path = format!("/{}", entry.path);
-        paths
-            .get(&path)
-            .is_some_and(|claim| file_problem(&path, claim, entry).is_some())
-    });
-    let absent = paths.keys().find(|path| {
-        listing.complete
-            && !listing
-                .entries
-                .iter()
-                .any(|entry| format!("/{}", entry.path) == **path)
-    });
-    let evidence = match (first_refuting, absent) {
-        (Some(entry), _) => Evidence::of([format!("/{}", entry.path)]),
-        (None, Some(path)) => Evidence::of([path.clone(), "absent".to_owned()]),
-        (None, None) => Evidence::none(),
-    };
-    judge(
-        &subject,
-        "the paths check",
-        paths_are_as_claimed(&subject.label, paths, &listing),
-        &evidence,
-    )
+    let verdict = paths_are_as_claimed(&subject.label, &row.claims.paths, &listing);
+    // A control's evidence: the first path not as claimed, and what it is.
+    let evidence = Evidence::of_first_problem(&verdict);
+    judge(&subject, "the paths check", verdict, &evidence)
 }

@@ -2,8 +2,9 @@
 //! server that is never ready is reported so.
 
 use super::Verdict;
+use crate::command::Pattern;
 use crate::failure::Failure;
-use crate::row::{Pattern, Ready, Row, Smoke};
+use crate::row::{Ready, ReadyCondition, Row, Smoke};
 use crate::smoke::{SERVER_DEADLINE, ask_server, observe_smoke, verdict};
 use crate::suite::Suite;
 use image_probe::ProbeError;
@@ -35,7 +36,12 @@ const NEVER_READY_WITHIN_MS: u64 = 1500;
 /// and is not asked anyway.
 pub async fn a_server_never_ready_fails_as_not_ready(suite: &Suite) -> Verdict {
     let candidate = suite.rows().iter().find_map(|row| match &row.smoke {
-        Smoke::Http(run) if run.ready.as_ref().is_some_and(|ready| ready.log.is_some()) => {
+        Smoke::Http(run)
+            if run
+                .ready
+                .as_ref()
+                .is_some_and(|ready| matches!(ready.condition, ReadyCondition::Log(_))) =>
+        {
             Some((row, run))
         }
         _ => None,
@@ -49,10 +55,10 @@ pub async fn a_server_never_ready_fails_as_not_ready(suite: &Suite) -> Verdict {
     };
     let subject = suite.subject(row).await?;
     let mut never = run.clone();
+    let never_logged =
+        Pattern::new(NEVER_LOGGED).map_err(|problem| Failure::row(&subject, problem))?;
     never.ready = Some(Ready {
-        log: Some(Pattern::new(NEVER_LOGGED).map_err(|problem| Failure::row(&subject, problem))?),
-        port: None,
-        http: None,
+        condition: ReadyCondition::Log(never_logged),
         within_ms: NEVER_READY_WITHIN_MS,
     });
     let asked = ask_server(

@@ -105,7 +105,10 @@ async fn ask_to_stop(
         image: subject.image().to_owned(),
         residence: row.residence.probe(),
         readiness,
-        signal: claim.signal.clone(),
+        signal: claim
+            .signal
+            .clone()
+            .unwrap_or_else(|| subject.facts.config.stop_signal_sent()),
         within: Duration::from_millis(claim.within_ms),
         confinement: confinement.clone(),
     };

@@ -32,7 +32,7 @@ pub async fn process_runs_as_the_claimed_user(suite: &Suite, row: &Arc<Row>) -> 
     suite.report().row(&row.name).user = Some(observed.join(", "));
     let mut problems = Vec::new();
     for verdict in [
-        starts_as(&subject.label, claimed, &subject.facts.user),
+        starts_as(&subject.label, claimed, &subject.facts.config.user),
         runs_as(&subject.label, claimed, &processes),
     ] {
         if let Err(mismatch) = verdict {

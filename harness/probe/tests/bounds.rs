@@ -5,6 +5,7 @@
 //! message naming the bound, in bounded time and memory, never hang.
 
 use image_probe::filesystem::MAX_LISTED_ENTRIES;
+use image_probe::readiness::{MAX_LOG_BYTES, ReadyWhen};
 use image_probe::resident::Residence;
 use image_probe::run::{MAX_OUTPUT_BYTES, RunRequest};
 use image_probe::{Confinement, Engine, ProbeError};
@@ -38,7 +39,7 @@ async fn resident_of_the_image(engine: &Engine) -> String {
         .expect("a resident starts")
 }
 
-fn bound_crossed(result: Result<image_probe::Outcome, ProbeError>, said: &str) {
+fn bound_crossed<T: std::fmt::Debug>(result: Result<T, ProbeError>, said: &str) {
     match result {
         Err(error @ ProbeError::Bound { .. }) => {
             let message = error.to_string();
@@ -76,6 +77,55 @@ fn an_exec_that_writes_without_end_fails_at_the_output_bound() {
         let flood = engine.exec(&resident, &["yes".to_owned()], None).await;
         let said = format!("it wrote more than {MAX_OUTPUT_BYTES} bytes to stdout");
         bound_crossed(flood, &said);
+    });
+}
+
+#[test]
+fn a_server_whose_log_floods_without_its_ready_line_fails_at_the_log_bound() {
+    on_engine(|engine| async move {
+        // A server that never listens, writing NUL bytes without end (and
+        // without a newline, so that its one line grows to the bound).
+        let flood = RunRequest::new(IMAGE, &["/dev/zero"]).with_entrypoint("cat");
+        let serving = engine
+            .serve_as(&flood, &[8080], &engine.new_request())
+            .await
+            .expect("the container starts");
+        let never = ReadyWhen::LogLine {
+            test: std::sync::Arc::new(|line: &str| line == "listening"),
+            shown: "/^listening$/".to_owned(),
+        };
+        let waited = engine
+            .wait_ready(&serving, &never, Duration::from_secs(60))
+            .await;
+        let said = format!("its log passed {MAX_LOG_BYTES} bytes with no line matching");
+        bound_crossed(waited, &said);
+    });
+}
+
+/// Short lines come through the engine's log far slower than bytes (`yes`
+/// did not reach the 16 MiB bound in 60 s, 2026-12-03, Docker 20.10): a
+/// flood of them ends at the condition's own deadline instead.
+#[test]
+fn a_server_whose_log_floods_short_lines_fails_at_its_ready_deadline() {
+    on_engine(|engine| async move {
+        let flood = RunRequest::new(IMAGE, &[]).with_entrypoint("yes");
+        let serving = engine
+            .serve_as(&flood, &[8080], &engine.new_request())
+            .await
+            .expect("the container starts");
+        let never = ReadyWhen::LogLine {
+            test: std::sync::Arc::new(|line: &str| line == "listening"),
+            shown: "/^listening$/".to_owned(),
+        };
+        let waited = engine
+            .wait_ready(&serving, &never, Duration::from_secs(3))
+            .await;
+        let message = waited.as_ref().map_err(ToString::to_string).err();
+        assert!(
+            message.as_deref().is_some_and(|said| said
+                .starts_with("not ready within 3000 ms: waited for a line of its log matching")),
+            "{waited:?}"
+        );
     });
 }
 

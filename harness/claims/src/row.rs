@@ -29,6 +29,11 @@ pub struct Row {
     /// How the image stays running for `docker exec` and `docker top`.
     #[serde(default)]
     pub residence: ResidenceKind,
+    /// The arguments its resident containers start with, in place of the
+    /// image's `CMD` (none: the `CMD`): for an image whose default command
+    /// ends at once, a command that stays, as `residence` says.
+    #[serde(default)]
+    pub resident_args: Vec<String>,
     /// Its smoke run and resident containers need the network. Unset, they
     /// run with `--network none`, unless the smoke run is a server's, asked
     /// over the network: an image nobody here wrote reaches nothing from

@@ -19,6 +19,7 @@ use crate::row::{
 use serde::Deserialize;
 use std::collections::BTreeSet;
 use std::fmt;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 #[derive(Deserialize)]
@@ -81,6 +82,22 @@ pub fn load(path: &Path) -> Result<Vec<Row>, RowsError> {
         .ok()
         .and_then(|file| file.parent().map(Path::to_owned))
         .unwrap_or_else(|| PathBuf::from("."));
+    parse(&text, path, &base)
+}
+
+/// The rows of standard input, their paths relative to the current
+/// directory: `image-claims check -`, as a pipe or a container's `-i` gives
+/// them.
+pub fn load_standard_input() -> Result<Vec<Row>, RowsError> {
+    let path = Path::new("standard input");
+    let mut text = String::new();
+    std::io::stdin()
+        .read_to_string(&mut text)
+        .map_err(|error| RowsError::Read {
+            path: path.to_owned(),
+            error,
+        })?;
+    let base = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     parse(&text, path, &base)
 }
 

@@ -184,7 +184,12 @@ impl Suite {
     pub async fn resident(&self, subject: &Subject) -> Result<String, Failure> {
         let residence = subject.row.residence.probe();
         self.engine
-            .resident(subject.image(), residence, &subject.row.unconfined())
+            .resident(
+                subject.image(),
+                residence,
+                &subject.row.resident_args,
+                &subject.row.unconfined(),
+            )
             .await
             .map_err(|error| Failure::probe(subject, error))
     }

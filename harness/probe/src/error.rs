@@ -179,9 +179,9 @@ impl fmt::Display for ProbeError {
                 write!(
                     f,
                     ". A resident must stay running: its program waits on standard input \
-                     (residence = \"stdin\") or runs until stopped (residence = \"own-command\"); \
-                     an image whose program does neither cannot be checked for its user or an \
-                     exec'd shell"
+                     (residence = \"stdin\") or runs until stopped (residence = \"own-command\"), \
+                     started with resident_args if its default command ends at once; an image \
+                     whose program does neither cannot be checked for its user or an exec'd shell"
                 )
             }
         }

@@ -27,17 +27,19 @@ pub struct Health {
 }
 
 impl Engine {
-    /// Starts a container of `image` and watches its health for `within`.
+    /// Starts a container of `image` (with `args`, as a resident) and
+    /// watches its health for `within`.
     pub async fn watch_health(
         &self,
         image: &str,
         residence: Residence,
+        args: &[String],
         confinement: &Confinement,
         within: Duration,
     ) -> Result<Health, ProbeError> {
         let label = self.new_request();
         let started = self
-            .start_fresh(image, residence, confinement, &[], &label)
+            .start_fresh(image, residence, args, confinement, &[], &label)
             .await?;
         let since = Instant::now();
         loop {

@@ -98,20 +98,22 @@ pub(crate) async fn held_stdin(docker: &Docker, id: &str) -> Result<Writer, Boll
 
 impl Engine {
     /// The ID of the resident container of `image` under `confinement`,
-    /// started on the first call. What it execs is confined alike: runc
+    /// started on the first call with `args` in place of the image's `CMD`
+    /// (none: the `CMD`). What it execs is confined alike: runc
     /// applies the container's flags and seccomp profile to every process
     /// it starts in it.
     pub async fn resident(
         &self,
         image: &str,
         residence: Residence,
+        args: &[String],
         confinement: &Confinement,
     ) -> Result<String, ProbeError> {
-        let key = format!("{image} {residence:?} {}", confinement.identity());
+        let key = format!("{image} {residence:?} {args:?} {}", confinement.identity());
         let started = self
             .residents
             .get(&key, || async {
-                let start = self.start_resident(image, residence, confinement);
+                let start = self.start_resident(image, residence, args, confinement);
                 let doing = format!("starting a resident container of {image}");
                 match within(deadline::RESIDENT_START, &doing, start).await {
                     Ok(resident) => Ok(Arc::new(resident)),
@@ -134,10 +136,15 @@ impl Engine {
         &self,
         image: &str,
         residence: Residence,
+        args: &[String],
         confinement: &Confinement,
     ) -> Result<Resident, ProbeError> {
         let docker = self.docker();
-        let request = RunRequest::new(image, &[]).under(confinement);
+        let request = RunRequest {
+            args: args.to_vec(),
+            ..RunRequest::new(image, &[])
+        }
+        .under(confinement);
         let auto_remove = residence == Residence::StdinHeldOpen;
         let mut body = container_body(self, &request, &self.new_request(), auto_remove);
         if residence == Residence::OwnCommand {
@@ -176,18 +183,23 @@ impl Engine {
     }
 
     /// A container of `image` started as a resident is (see [`Residence`]),
-    /// but of its own, with `ports` published: for a check that watches a
+    /// with `args`, but of its own, with `ports` published: for a check that watches a
     /// container from its start (a stop, a healthcheck). Removed when the
     /// returned value is dropped, its stdin held until then.
     pub async fn start_fresh(
         &self,
         image: &str,
         residence: Residence,
+        args: &[String],
         confinement: &Confinement,
         ports: &[u16],
         label: &RequestLabel,
     ) -> Result<Fresh, ProbeError> {
-        let request = RunRequest::new(image, &[]).under(confinement);
+        let request = RunRequest {
+            args: args.to_vec(),
+            ..RunRequest::new(image, &[])
+        }
+        .under(confinement);
         self.start_request(&request, residence, ports, label).await
     }
 

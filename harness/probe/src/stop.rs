@@ -50,6 +50,8 @@ pub enum Readiness {
 pub struct StopRequest {
     pub image: String,
     pub residence: Residence,
+    /// In place of the image's `CMD`, as a resident is started; none: the `CMD`.
+    pub args: Vec<String>,
     pub readiness: Readiness,
     /// The signal, by name (`SIGTERM`); `docker stop` sends the image's
     /// own ([`ImageConfig::stop_signal_sent`](crate::ImageConfig::stop_signal_sent)).
@@ -90,6 +92,7 @@ impl Engine {
             .start_fresh(
                 image,
                 request.residence,
+                &request.args,
                 &request.confinement,
                 &ports,
                 &label,

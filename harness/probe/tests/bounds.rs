@@ -34,7 +34,7 @@ fn on_engine<F: Future<Output = ()>>(test: impl FnOnce(std::sync::Arc<Engine>) -
 /// A container of [`IMAGE`] that stays running for execs.
 async fn resident_of_the_image(engine: &Engine) -> String {
     engine
-        .resident(IMAGE, Residence::StdinHeldOpen, &Confinement::NONE)
+        .resident(IMAGE, Residence::StdinHeldOpen, &[], &Confinement::NONE)
         .await
         .expect("a resident starts")
 }

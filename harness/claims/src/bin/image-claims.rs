@@ -3,15 +3,20 @@
 //! ```text
 //! image-claims check ROWS.toml [--report DIR] [--junit FILE] [FILTER] [libtest options]
 //! image-claims derive-seccomp ROWS.toml ROW [--runs N] [--out FILE | --check]
+//! image-claims --version | --help
 //! ```
 
 use image_claims::entry::{self, check, serve_as_reaper_if_asked};
 use image_claims::report::junit::JUNIT_FILE;
 use image_claims::rows_file;
 use image_claims::seccomp::derive;
+use image_claims::signals;
 use libtest_mimic::Arguments;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+
+/// The rows file's name that reads the rows from standard input.
+const STANDARD_INPUT: &str = "-";
 
 /// Where the report goes unless `--report` says.
 const DEFAULT_REPORT_DIRECTORY: &str = "target/image-claims";
@@ -20,27 +25,51 @@ const USAGE: &str = "usage:
   image-claims check ROWS.toml [--report DIR] [--junit FILE] [FILTER] [libtest options such as
       --list, --exact, --format json]
       builds or finds each row's image, checks what it claims, writes DIR/report.md,
-      DIR/tested.json and DIR/junit.xml (default DIR: target/image-claims), and FILE too if
-      given, and fails if any check fails; --format json prints one JSON event a line
+      DIR/tested.json, DIR/junit.xml and DIR/github-annotations.txt (default DIR:
+      target/image-claims), and FILE too if given, and fails if any check fails; --format json
+      prints one JSON event a line; ROWS.toml - reads the rows from standard input, their
+      paths relative to the current directory
   image-claims derive-seccomp ROWS.toml ROW [--runs N] [--out FILE | --check]
       runs ROW's smoke run (and its seccomp runs) N times (default 5) under a profile that
       allows and logs every call, reads the calls from the kernel's audit log, drops those
       every run passes without, and writes the allowlist (to FILE, or stdout); --check
-      compares it with the profile ROW claims instead. Needs root, to read the log";
+      compares it with the profile ROW claims instead. Needs root, to read the log
+  image-claims --version    prints its name and version
+  image-claims --help       prints this";
 
 fn main() -> ExitCode {
     if serve_as_reaper_if_asked() {
         return ExitCode::SUCCESS;
     }
+    if let Err(error) = signals::exit_on_interrupt_or_terminate() {
+        eprintln!("image-claims: cannot handle SIGINT and SIGTERM: {error}");
+        return ExitCode::FAILURE;
+    }
     let mut args = std::env::args().skip(1);
     let command = args.next();
+    match command.as_deref() {
+        Some("--version" | "-V") => {
+            println!("image-claims {}", env!("CARGO_PKG_VERSION"));
+            return ExitCode::SUCCESS;
+        }
+        Some("--help" | "-h") => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        _ => {}
+    }
     let rows = args.next().map(PathBuf::from);
     let rest: Vec<String> = args.collect();
     let (Some(command), Some(rows)) = (command, rows) else {
         eprintln!("{USAGE}");
         return ExitCode::from(2);
     };
-    let loaded = match rows_file::load(&rows) {
+    let loaded = if rows == Path::new(STANDARD_INPUT) {
+        rows_file::load_standard_input()
+    } else {
+        rows_file::load(&rows)
+    };
+    let loaded = match loaded {
         Ok(loaded) => loaded,
         Err(problem) => {
             eprintln!("image-claims: {problem}");

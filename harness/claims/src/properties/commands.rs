@@ -97,7 +97,12 @@ async fn exec_command(
 ) -> Result<Outcome, Failure> {
     let engine = suite.engine();
     let container = engine
-        .resident(subject.image(), subject.row.residence.probe(), confinement)
+        .resident(
+            subject.image(),
+            subject.row.residence.probe(),
+            &subject.row.resident_args,
+            confinement,
+        )
         .await
         .map_err(|error| Failure::probe(subject, error))?;
     let request = exec_request(subject, command);

@@ -7,8 +7,11 @@
 //!   publish by image ID (see [`tested`]);
 //! - `sizes.svg`: the images' sizes on a log scale;
 //! - `junit.xml`: every trial run, one test suite per row, for CI tools
-//!   (see [`junit`]).
+//!   (see [`junit`]);
+//! - `github-annotations.txt`: the failures as GitHub Actions annotations
+//!   (see [`annotations`]).
 
+pub mod annotations;
 pub mod chart;
 pub mod junit;
 pub mod markdown;
@@ -130,7 +133,7 @@ impl Report {
         *entry = (count + 1).to_string();
     }
 
-    /// Writes the four files into `directory`.
+    /// Writes the five files into `directory`.
     pub fn write(&self, directory: &Path) -> std::io::Result<()> {
         std::fs::create_dir_all(directory)?;
         std::fs::write(directory.join("report.md"), markdown::markdown(self))?;
@@ -139,6 +142,10 @@ impl Report {
             tested::tested_json(self),
         )?;
         std::fs::write(directory.join(junit::JUNIT_FILE), junit::junit_xml(self)?)?;
+        std::fs::write(
+            directory.join(annotations::ANNOTATIONS_FILE),
+            annotations::github_annotations(self),
+        )?;
         std::fs::write(directory.join("sizes.svg"), chart::chart(self))
     }
 }

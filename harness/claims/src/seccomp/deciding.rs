@@ -185,6 +185,7 @@ impl NetworkHolder {
             .resident(
                 subject.image(),
                 subject.row.residence.probe(),
+                &subject.row.resident_args,
                 &Confinement::NONE.without_network(),
             )
             .await

@@ -1,6 +1,6 @@
 //! An image the suite did not build, checked by every property all the
 //! same: how a pushed image is verified, and the worked example of the
-//! README. Here the given image is the scratch image under another name,
+//! book (docs/src/by-reference.md). Here the given image is the scratch image under another name,
 //! as a registry would hand it back.
 
 use image_claims::Failure;

@@ -1,4 +1,4 @@
-//! The distance the README's chart shows: every negative control is at
+//! The distance the book's chart (docs/src/images.md) shows: every negative control is at
 //! least ten thousand times every image that claims an absolute budget.
 
 use image_claims::Failure;

@@ -1,4 +1,4 @@
-//! The entrypoint reads standard input as the README documents it, in every
+//! The entrypoint reads standard input as the book (docs/src/calc.md) documents it, in every
 //! image: `docker run -i IMAGE` with lines on stdin. (`docker run IMAGE
 //! ARGS` is each row's smoke run, which the harness checks.)
 

@@ -101,18 +101,25 @@ fn every_rust_block_of_the_readme_and_the_book_is_code_of_the_file_it_names() {
     );
 }
 
+/// The lines of a Markdown document outside its fenced code blocks.
+fn prose_lines(document: &str) -> Vec<&str> {
+    let mut in_block = false;
+    document
+        .lines()
+        .filter(|line| {
+            if line.trim_start().starts_with("```") {
+                in_block = !in_block;
+                return false;
+            }
+            !in_block
+        })
+        .collect()
+}
+
 /// The targets of a document's links, `[text](target)`, outside code.
 fn links(document: &str) -> Vec<String> {
     let mut targets = Vec::new();
-    let mut in_block = false;
-    for line in document.lines() {
-        if line.trim_start().starts_with("```") {
-            in_block = !in_block;
-            continue;
-        }
-        if in_block {
-            continue;
-        }
+    for line in prose_lines(document) {
         // Code spans hold brackets that are no links.
         let text: String = line.split('`').step_by(2).collect::<Vec<_>>().join(" ");
         let mut rest = text.as_str();
@@ -142,16 +149,11 @@ fn heading_id(heading: &str) -> String {
 
 /// The ids of a Markdown document's headings, outside code.
 fn heading_ids(document: &str) -> BTreeSet<String> {
-    let mut ids = BTreeSet::new();
-    let mut in_block = false;
-    for line in document.lines() {
-        if line.trim_start().starts_with("```") {
-            in_block = !in_block;
-        } else if !in_block && line.starts_with('#') {
-            ids.insert(heading_id(line.trim_start_matches('#')));
-        }
-    }
-    ids
+    prose_lines(document)
+        .into_iter()
+        .filter(|line| line.starts_with('#'))
+        .map(|line| heading_id(line.trim_start_matches('#')))
+        .collect()
 }
 
 /// Why `target`, linked from the document at `from`, leads nowhere; `None`

@@ -205,6 +205,22 @@ fn capabilities_of<R: std::io::Read>(
     Ok(None)
 }
 
+/// The entries of an export read from any reader, as
+/// [`Unstarted::entries_within`] reads the engine's stream: at most
+/// `max_entries`, keeping the content of the files at `contents_of`. The
+/// fuzz target `export` reads hostile archives through it.
+pub fn entries_of_export(
+    reader: impl std::io::Read,
+    contents_of: BTreeSet<String>,
+    max_entries: usize,
+) -> Result<Listing, ProbeError> {
+    let kept = Kept {
+        contents_of,
+        max_entries,
+    };
+    list_tar(reader, |_| false, &kept)
+}
+
 /// What a read of an export keeps besides each entry's header.
 struct Kept {
     /// The paths whose content is kept.

@@ -96,6 +96,17 @@ pub(crate) async fn held_stdin(docker: &Docker, id: &str) -> Result<Writer, Boll
     Ok(docker.attach_container(id, Some(attach)).await?.input)
 }
 
+/// The run a resident container, or a fresh one started as a resident is,
+/// is made of: `image` with `args` in place of its `CMD` (none: the `CMD`),
+/// under `confinement`.
+fn resident_request(image: &str, args: &[String], confinement: &Confinement) -> RunRequest {
+    RunRequest {
+        args: args.to_vec(),
+        ..RunRequest::new(image, &[])
+    }
+    .under(confinement)
+}
+
 impl Engine {
     /// The ID of the resident container of `image` under `confinement`,
     /// started on the first call with `args` in place of the image's `CMD`
@@ -140,11 +151,7 @@ impl Engine {
         confinement: &Confinement,
     ) -> Result<Resident, ProbeError> {
         let docker = self.docker();
-        let request = RunRequest {
-            args: args.to_vec(),
-            ..RunRequest::new(image, &[])
-        }
-        .under(confinement);
+        let request = resident_request(image, args, confinement);
         let auto_remove = residence == Residence::StdinHeldOpen;
         let mut body = container_body(self, &request, &self.new_request(), auto_remove);
         if residence == Residence::OwnCommand {
@@ -195,11 +202,7 @@ impl Engine {
         ports: &[u16],
         label: &RequestLabel,
     ) -> Result<Fresh, ProbeError> {
-        let request = RunRequest {
-            args: args.to_vec(),
-            ..RunRequest::new(image, &[])
-        }
-        .under(confinement);
+        let request = resident_request(image, args, confinement);
         self.start_request(&request, residence, ports, label).await
     }
 

@@ -80,23 +80,32 @@ fn an_exec_that_writes_without_end_fails_at_the_output_bound() {
     });
 }
 
+/// `flood` started as a server, waited on for `within` until a line of its
+/// log is `listening`, which a flood never writes.
+async fn wait_for_a_flood_to_say_listening(
+    engine: &Engine,
+    flood: &RunRequest,
+    within: Duration,
+) -> Result<Duration, ProbeError> {
+    let serving = engine
+        .serve_as(flood, &[8080], &engine.new_request())
+        .await
+        .expect("the container starts");
+    let never = ReadyWhen::LogLine {
+        test: std::sync::Arc::new(|line: &str| line == "listening"),
+        shown: "/^listening$/".to_owned(),
+    };
+    engine.wait_ready(&serving, &never, within).await
+}
+
 #[test]
 fn a_server_whose_log_floods_without_its_ready_line_fails_at_the_log_bound() {
     on_engine(|engine| async move {
         // A server that never listens, writing NUL bytes without end (and
         // without a newline, so that its one line grows to the bound).
         let flood = RunRequest::new(IMAGE, &["/dev/zero"]).with_entrypoint("cat");
-        let serving = engine
-            .serve_as(&flood, &[8080], &engine.new_request())
-            .await
-            .expect("the container starts");
-        let never = ReadyWhen::LogLine {
-            test: std::sync::Arc::new(|line: &str| line == "listening"),
-            shown: "/^listening$/".to_owned(),
-        };
-        let waited = engine
-            .wait_ready(&serving, &never, Duration::from_secs(60))
-            .await;
+        let waited =
+            wait_for_a_flood_to_say_listening(&engine, &flood, Duration::from_secs(60)).await;
         let said = format!("its log passed {MAX_LOG_BYTES} bytes with no line matching");
         bound_crossed(waited, &said);
     });
@@ -109,17 +118,8 @@ fn a_server_whose_log_floods_without_its_ready_line_fails_at_the_log_bound() {
 fn a_server_whose_log_floods_short_lines_fails_at_its_ready_deadline() {
     on_engine(|engine| async move {
         let flood = RunRequest::new(IMAGE, &[]).with_entrypoint("yes");
-        let serving = engine
-            .serve_as(&flood, &[8080], &engine.new_request())
-            .await
-            .expect("the container starts");
-        let never = ReadyWhen::LogLine {
-            test: std::sync::Arc::new(|line: &str| line == "listening"),
-            shown: "/^listening$/".to_owned(),
-        };
-        let waited = engine
-            .wait_ready(&serving, &never, Duration::from_secs(3))
-            .await;
+        let waited =
+            wait_for_a_flood_to_say_listening(&engine, &flood, Duration::from_secs(3)).await;
         let message = waited.as_ref().map_err(ToString::to_string).err();
         assert!(
             message.as_deref().is_some_and(|said| said

@@ -41,10 +41,6 @@ fn main() -> ExitCode {
     if serve_as_reaper_if_asked() {
         return ExitCode::SUCCESS;
     }
-    if let Err(error) = signals::exit_on_interrupt_or_terminate() {
-        eprintln!("image-claims: cannot handle SIGINT and SIGTERM: {error}");
-        return ExitCode::FAILURE;
-    }
     let mut args = std::env::args().skip(1);
     let command = args.next();
     match command.as_deref() {
@@ -57,6 +53,11 @@ fn main() -> ExitCode {
             return ExitCode::SUCCESS;
         }
         _ => {}
+    }
+    // Only a run that does something needs its handler thread and runtime.
+    if let Err(error) = signals::exit_on_interrupt_or_terminate() {
+        eprintln!("image-claims: cannot handle SIGINT and SIGTERM: {error}");
+        return ExitCode::FAILURE;
     }
     let rows = args.next().map(PathBuf::from);
     let rest: Vec<String> = args.collect();

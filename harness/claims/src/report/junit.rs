@@ -61,14 +61,15 @@ pub fn junit_xml(report: &Report) -> std::io::Result<String> {
 /// `testsuites`, where quick-junit always writes it. No trial is ever
 /// skipped here, so it says `0` and goes.
 fn without_skipped_on_the_root(xml: String) -> String {
+    const NONE_SKIPPED: &str = r#" skipped="0""#;
     let Some(start) = xml.find("<testsuites ") else {
         return xml;
     };
     let end = xml[start..].find('>').map_or(xml.len(), |at| start + at);
-    match xml[start..end].find(r#" skipped="0""#) {
+    match xml[start..end].find(NONE_SKIPPED) {
         Some(at) => {
             let at = start + at;
-            format!("{}{}", &xml[..at], &xml[at + r#" skipped="0""#.len()..])
+            format!("{}{}", &xml[..at], &xml[at + NONE_SKIPPED.len()..])
         }
         None => xml,
     }

@@ -7,12 +7,21 @@
 //! Here no SIGKILL is sent before the time is up, so an exit within it is
 //! the process's own answer to the signal; a container still running then
 //! is killed and removed, and that is the observation.
+//!
+//! The engine's own share of a stop (delivering the signal, seeing the
+//! process gone, tearing the container down, answering the wait) is
+//! measured at the same moment on a twin: a second container of the same
+//! request, killed with SIGKILL as the first is signalled. On a loaded or
+//! slow machine that share grows to seconds (0.25 of a core: see the book's
+//! faults page), and a time claim counted on it would blame the image for
+//! the engine. The container is watched for its time plus the twin's, and
+//! [`Stopped::own_time`] is what the process took.
 
 use crate::confinement::Confinement;
-use crate::engine::Engine;
+use crate::engine::{Engine, RequestLabel};
 use crate::error::ProbeError;
 use crate::network::{http_get_at, published_address};
-use crate::resident::Residence;
+use crate::resident::{Fresh, Residence};
 use futures::StreamExt;
 use std::time::Duration;
 use testcontainers::bollard::errors::Error as BollardError;
@@ -35,6 +44,9 @@ const EXEC_POLL: Duration = Duration::from_millis(20);
 const HANDLERS_SETTLE: Duration = Duration::from_millis(100);
 /// How long a server may take to answer before it is asked to stop.
 const SERVER_READY_DEADLINE: Duration = Duration::from_secs(20);
+/// How long the engine may take to report the exit of the SIGKILLed twin:
+/// beyond it, the engine is too slow for a stop to be judged at all.
+const TWIN_DEADLINE: Duration = Duration::from_secs(60);
 
 /// How the container shows that it is ready to be asked to stop.
 #[derive(Clone, Debug)]
@@ -67,6 +79,20 @@ pub struct Stopped {
     /// The signal sent.
     pub signal: String,
     pub outcome: StopOutcome,
+    /// How long the engine took to report the exit of the twin, killed with
+    /// SIGKILL at the same moment: its share of any stop.
+    pub engine_share: Duration,
+}
+
+impl Stopped {
+    /// How long the process itself took to exit: the time observed less the
+    /// engine's share. `None` while it still ran.
+    pub fn own_time(&self) -> Option<Duration> {
+        match self.outcome {
+            StopOutcome::Exited { after, .. } => Some(after.saturating_sub(self.engine_share)),
+            StopOutcome::StillRunning { .. } => None,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -78,55 +104,46 @@ pub enum StopOutcome {
 }
 
 impl Engine {
-    /// Starts a container of the request's image, waits until it is ready,
-    /// sends it the signal and watches it for the request's time. The
-    /// container is removed in every case.
+    /// Starts a container of the request's image and its twin, waits until
+    /// both are ready, sends the container the signal and the twin SIGKILL,
+    /// and watches the container for the request's time plus the engine's
+    /// share, which the twin measures. Both are removed in every case.
     pub async fn ask_to_stop(&self, request: &StopRequest) -> Result<Stopped, ProbeError> {
         let label = self.new_request();
         let image = &request.image;
-        let ports: Vec<u16> = match &request.readiness {
-            Readiness::Answers { port, .. } => vec![*port],
-            Readiness::Running => vec![],
-        };
-        let started = self
-            .start_fresh(
-                image,
-                request.residence,
-                &request.args,
-                &request.confinement,
-                &ports,
-                &label,
-            )
-            .await?;
-        let id = started.id.clone();
-        match &request.readiness {
-            Readiness::Running => {
-                self.wait_for_its_program(&id, image).await?;
-                tokio::time::sleep(HANDLERS_SETTLE).await;
-            }
-            Readiness::Answers { port, path } => {
-                let address = published_address(self.docker(), &id, image, *port).await?;
-                http_get_at(self, &id, &address, path, SERVER_READY_DEADLINE).await?;
-            }
-        }
+        let (subject, twin) = futures::try_join!(
+            self.start_ready_to_stop(request, &label),
+            self.start_ready_to_stop(request, &label)
+        )?;
         let signal = request.signal.clone();
-        let docker = self.docker();
-        // Waiting starts before the signal, so that a fast exit is not missed.
-        let mut waiting = docker.wait_container(&id, None::<WaitContainerOptions>);
+        // Waiting starts before the signals, so that a fast exit is not missed.
+        let mut subject_waiting = self
+            .docker()
+            .wait_container(&subject.id, None::<WaitContainerOptions>);
+        let mut twin_waiting = self
+            .docker()
+            .wait_container(&twin.id, None::<WaitContainerOptions>);
         let sent = Instant::now();
-        docker
-            .kill_container(
-                &id,
-                Some(KillContainerOptionsBuilder::new().signal(&signal).build()),
-            )
-            .await
-            .map_err(|e| {
-                ProbeError::engine(format!("send {signal} to a container of {image}"), e)
-            })?;
-        let outcome = match tokio::time::timeout(request.within, waiting.next()).await {
-            Err(_) => StopOutcome::StillRunning {
-                after: request.within,
-            },
+        futures::try_join!(
+            self.send_signal(&subject.id, image, &signal),
+            self.send_signal(&twin.id, image, "SIGKILL")
+        )?;
+        let engine_share = match tokio::time::timeout(TWIN_DEADLINE, twin_waiting.next()).await {
+            Ok(_) => sent.elapsed(),
+            Err(_) => {
+                return Err(ProbeError::StillRunning {
+                    after: TWIN_DEADLINE,
+                    left: Some(format!(
+                        "a container of {image} killed with SIGKILL, which the engine had not \
+                         reported exited: the engine is too slow for a stop to be judged"
+                    )),
+                });
+            }
+        };
+        let watched = request.within + engine_share;
+        let remaining = watched.saturating_sub(sent.elapsed());
+        let outcome = match tokio::time::timeout(remaining, subject_waiting.next()).await {
+            Err(_) => StopOutcome::StillRunning { after: watched },
             Ok(waited) => {
                 let after = sent.elapsed();
                 let code = match waited {
@@ -140,7 +157,56 @@ impl Engine {
                 StopOutcome::Exited { code, after }
             }
         };
-        Ok(Stopped { signal, outcome })
+        Ok(Stopped {
+            signal,
+            outcome,
+            engine_share,
+        })
+    }
+
+    /// A fresh container of the request, started and ready to be asked to
+    /// stop, as its readiness says.
+    async fn start_ready_to_stop(
+        &self,
+        request: &StopRequest,
+        label: &RequestLabel,
+    ) -> Result<Fresh, ProbeError> {
+        let image = &request.image;
+        let ports: Vec<u16> = match &request.readiness {
+            Readiness::Answers { port, .. } => vec![*port],
+            Readiness::Running => vec![],
+        };
+        let started = self
+            .start_fresh(
+                image,
+                request.residence,
+                &request.args,
+                &request.confinement,
+                &ports,
+                label,
+            )
+            .await?;
+        match &request.readiness {
+            Readiness::Running => {
+                self.wait_for_its_program(&started.id, image).await?;
+                tokio::time::sleep(HANDLERS_SETTLE).await;
+            }
+            Readiness::Answers { port, path } => {
+                let address = published_address(self.docker(), &started.id, image, *port).await?;
+                http_get_at(self, &started.id, &address, path, SERVER_READY_DEADLINE).await?;
+            }
+        }
+        Ok(started)
+    }
+
+    async fn send_signal(&self, id: &str, image: &str, signal: &str) -> Result<(), ProbeError> {
+        self.docker()
+            .kill_container(
+                id,
+                Some(KillContainerOptionsBuilder::new().signal(signal).build()),
+            )
+            .await
+            .map_err(|e| ProbeError::engine(format!("send {signal} to a container of {image}"), e))
     }
 
     /// Waits until the container runs its own program: `docker top` shows

@@ -7,7 +7,7 @@
 
 use super::Verdict;
 use super::seccomp::{checkable_here, profile_of};
-use crate::checks::stop::{observed, stops_when_asked};
+use crate::checks::stop::{observed, observed_briefly, stops_when_asked};
 use crate::failure::Failure;
 use crate::judge::judge;
 use crate::row::{Row, Smoke, StopClaim};
@@ -67,7 +67,11 @@ pub async fn container_stops_when_asked(suite: &Suite, row: &Arc<Row>) -> Verdic
             .under
             .as_ref()
             .map_or_else(String::new, |under| format!(" {under}"));
-        seen.push(format!("{}{under}: {}", stopped.signal, observed(&stopped)));
+        seen.push(format!(
+            "{}{under}: {}",
+            stopped.signal,
+            observed_briefly(&stopped)
+        ));
         if let Err(mismatch) = stops_when_asked(&subject.label, claim, &stopped) {
             evidence.push(observed(&stopped));
             problems.extend(mismatch.problems.into_iter().map(|mut problem| {

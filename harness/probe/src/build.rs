@@ -13,6 +13,7 @@ use std::hash::{Hash, Hasher};
 use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use testcontainers::bollard::body_full;
+use testcontainers::bollard::errors::Error as BollardError;
 use testcontainers::bollard::moby::buildkit::v1::StatusResponse;
 use testcontainers::bollard::models::BuildInfoAux;
 use testcontainers::bollard::query_parameters::{BuildImageOptionsBuilder, BuilderVersion};
@@ -94,12 +95,26 @@ impl Engine {
                             return Err(failed(trace.explain(&message)));
                         }
                     }
-                    Some(Err(error)) => return Err(failed(trace.explain(&error.to_string()))),
+                    Some(Err(error)) => return Err(failed(trace.explain(&said_mid_build(&error)))),
                 },
                 _ = ticks.tick() => progress.report(),
             }
         }
         Ok(progress.finish())
+    }
+}
+
+/// What a build stream's error says: cut on its way (the engine killed or
+/// restarting mid-build), the client's words alone ("error reading a body
+/// from connection") do not say that the engine went away, so this does.
+fn said_mid_build(error: &BollardError) -> String {
+    if crate::error::is_transport(error) {
+        format!(
+            "the engine at {} stopped answering mid-build ({error})",
+            crate::engine::address()
+        )
+    } else {
+        error.to_string()
     }
 }
 

@@ -54,6 +54,22 @@ pub struct Engine {
 pub struct RequestLabel(pub String);
 
 impl Engine {
+    /// After a request failed in a way that does not say why: the error that
+    /// the engine stopped answering, naming `doing`, if a ping now fails on
+    /// its way; `None` if the engine answers.
+    pub async fn unless_gone(&self, doing: &str) -> Option<ProbeError> {
+        match tokio::time::timeout(PING_TIMEOUT, self.docker().ping()).await {
+            Ok(Err(error)) if crate::error::is_transport(&error) => {
+                Some(ProbeError::engine(doing.to_owned(), error))
+            }
+            Ok(_) => None,
+            Err(_) => Some(ProbeError::engine(
+                doing.to_owned(),
+                testcontainers::bollard::errors::Error::RequestTimeoutError,
+            )),
+        }
+    }
+
     /// Connects to the engine DOCKER_HOST names (the local socket if unset),
     /// asks what it is, and starts the reaper that removes this run's
     /// containers if the process is killed.

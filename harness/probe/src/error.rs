@@ -69,7 +69,7 @@ pub enum ProbeError {
 
 /// Whether a request failed on its way, not in the engine's answer: the
 /// engine stopped answering (killed, restarting, its socket gone).
-fn is_transport(error: &BollardError) -> bool {
+pub(crate) fn is_transport(error: &BollardError) -> bool {
     matches!(
         error,
         BollardError::HyperLegacyError { .. }
@@ -86,6 +86,19 @@ impl ProbeError {
         ProbeError::Engine {
             doing: doing.into(),
             error: Box::new(error),
+        }
+    }
+
+    /// The engine's refusal to start a container: the runtime's words where
+    /// it left any; a request cut on its way says the engine stopped answering.
+    pub fn start_refused(image: &str, runtime_said: Option<String>, error: BollardError) -> Self {
+        if is_transport(&error) {
+            return ProbeError::engine(format!("start a container of {image}"), error);
+        }
+        ProbeError::StartRefused {
+            image: image.to_owned(),
+            runtime_said,
+            engine_said: error.to_string(),
         }
     }
 
@@ -215,6 +228,30 @@ mod tests {
         );
         assert!(
             !refused.to_string().contains("stopped answering"),
+            "{refused}"
+        );
+    }
+
+    #[test]
+    fn a_start_cut_on_its_way_says_the_engine_stopped_answering_not_that_it_refused() {
+        let cut =
+            ProbeError::start_refused("calc:scratch", None, BollardError::RequestTimeoutError);
+        let said = cut.to_string();
+        assert!(
+            said.starts_with("cannot start a container of calc:scratch: the engine at ")
+                && said.contains(" stopped answering"),
+            "{said}"
+        );
+        let refused = ProbeError::start_refused(
+            "calc:scratch",
+            Some("operation not permitted".to_owned()),
+            BollardError::DockerResponseServerError {
+                status_code: 500,
+                message: "OCI runtime create failed".to_owned(),
+            },
+        );
+        assert!(
+            matches!(refused, ProbeError::StartRefused { .. }),
             "{refused}"
         );
     }

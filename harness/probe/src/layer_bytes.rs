@@ -50,12 +50,20 @@ const SNIFFED: usize = 512;
 impl Engine {
     pub async fn layer_bytes(&self, reference: &str) -> Result<Vec<LayerBytes>, ProbeError> {
         let stream = self.docker().export_image(reference);
-        let reading = async {
-            read_archive(stream).await.map_err(|problem| {
-                ProbeError::unreadable(format!("the layers of {reference}"), problem)
-            })
-        };
         let doing = format!("reading the layers of {reference} (docker save)");
+        let reading = async {
+            match read_archive(stream).await {
+                Ok(layers) => Ok(layers),
+                // The stream's own error is flattened to words on its way
+                // through the reader: the engine is asked whether it answers.
+                Err(problem) => Err(self
+                    .unless_gone(&format!("read the layers of {reference}"))
+                    .await
+                    .unwrap_or_else(|| {
+                        ProbeError::unreadable(format!("the layers of {reference}"), problem)
+                    })),
+            }
+        };
         within(deadline::IMAGE_READING, &doing, reading).await
     }
 }

@@ -238,11 +238,8 @@ impl Engine {
             ),
         };
         if let Err(error) = docker.start_container(&created.id, None).await {
-            return Err(ProbeError::StartRefused {
-                image: image.clone(),
-                runtime_said: runtime_said_after_failure(docker, &created.id).await,
-                engine_said: error.to_string(),
-            });
+            let runtime_said = runtime_said_after_failure(docker, &created.id).await;
+            return Err(ProbeError::start_refused(image, runtime_said, error));
         }
         Ok(Fresh {
             id: created.id,

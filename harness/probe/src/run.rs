@@ -181,11 +181,8 @@ impl Engine {
             .await
             .map_err(|e| ProbeError::engine(format!("attach to {image}"), e))?;
         if let Err(error) = docker.start_container(&created.id, None).await {
-            return Err(ProbeError::StartRefused {
-                image: image.clone(),
-                runtime_said: runtime_said_after_failure(docker, &created.id).await,
-                engine_said: error.to_string(),
-            });
+            let runtime_said = runtime_said_after_failure(docker, &created.id).await;
+            return Err(ProbeError::start_refused(image, runtime_said, error));
         }
         let input = request.stdin.clone().unwrap_or_default();
         let (stdout, stderr) = exchange(attached.input, attached.output, Some(&input)).await?;

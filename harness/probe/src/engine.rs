@@ -54,22 +54,6 @@ pub struct Engine {
 pub struct RequestLabel(pub String);
 
 impl Engine {
-    /// After a request failed in a way that does not say why: the error that
-    /// the engine stopped answering, naming `doing`, if a ping now fails on
-    /// its way; `None` if the engine answers.
-    pub async fn unless_gone(&self, doing: &str) -> Option<ProbeError> {
-        match tokio::time::timeout(PING_TIMEOUT, self.docker().ping()).await {
-            Ok(Err(error)) if crate::error::is_transport(&error) => {
-                Some(ProbeError::engine(doing.to_owned(), error))
-            }
-            Ok(_) => None,
-            Err(_) => Some(ProbeError::engine(
-                doing.to_owned(),
-                testcontainers::bollard::errors::Error::RequestTimeoutError,
-            )),
-        }
-    }
-
     /// Connects to the engine DOCKER_HOST names (the local socket if unset),
     /// asks what it is, and starts the reaper that removes this run's
     /// containers if the process is killed.
@@ -246,6 +230,38 @@ async fn connect_client() -> Result<Docker, String> {
 }
 
 /// Where the client looks for the engine, in words.
+/// A stream read whose error came through as words (an export's or a
+/// save's, read as it streams), explained: if the engine no longer answers
+/// a ping, the error says it stopped answering, naming `doing`; otherwise
+/// the error is kept.
+pub(crate) async fn explain_unreadable<T>(
+    docker: &Docker,
+    doing: &str,
+    read: Result<T, ProbeError>,
+) -> Result<T, ProbeError> {
+    match read {
+        Err(unreadable @ ProbeError::Unreadable { .. }) => {
+            Err(gone(docker, doing).await.unwrap_or(unreadable))
+        }
+        other => other,
+    }
+}
+
+/// The error that the engine stopped answering, naming `doing`, if a ping
+/// now fails on its way or gets no answer; `None` if the engine answers.
+async fn gone(docker: &Docker, doing: &str) -> Option<ProbeError> {
+    match tokio::time::timeout(PING_TIMEOUT, docker.ping()).await {
+        Ok(Err(error)) if crate::error::is_transport(&error) => {
+            Some(ProbeError::engine(doing.to_owned(), error))
+        }
+        Ok(_) => None,
+        Err(_) => Some(ProbeError::engine(
+            doing.to_owned(),
+            testcontainers::bollard::errors::Error::RequestTimeoutError,
+        )),
+    }
+}
+
 pub fn address() -> String {
     match std::env::var("DOCKER_HOST") {
         Ok(host) => format!("DOCKER_HOST={host}"),

@@ -102,6 +102,16 @@ impl ProbeError {
         }
     }
 
+    /// Whether the engine stopped answering, or never did: an error that is
+    /// no observation of the image, never to be read as one.
+    pub fn is_engine_gone(&self) -> bool {
+        match self {
+            ProbeError::Engine { error, .. } => is_transport(error),
+            ProbeError::NoEngine { .. } => true,
+            _ => false,
+        }
+    }
+
     pub fn unreadable(what: impl Into<String>, reason: impl fmt::Display) -> Self {
         ProbeError::Unreadable {
             what: what.into(),

@@ -5,7 +5,7 @@
 use crate::capabilities::{CAPABILITY_RECORD, FileCapabilities};
 use crate::cleanup::OnDrop;
 use crate::deadline::{self, abandonable_reader, within};
-use crate::engine::Engine;
+use crate::engine::{Engine, explain_unreadable};
 use crate::error::ProbeError;
 use crate::inventory::{Classifier, Content, Identified, Reading};
 use crate::run::remove_on_drop;
@@ -174,10 +174,14 @@ impl Unstarted {
             contents_of,
             max_entries,
         };
+        let reading = async {
+            let read = read_tar(stream, enough, kept).await;
+            explain_unreadable(&self.docker, "read a container's export", read).await
+        };
         within(
             deadline::IMAGE_READING,
             "reading its file system (docker export)",
-            read_tar(stream, enough, kept),
+            reading,
         )
         .await
     }

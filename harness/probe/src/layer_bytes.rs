@@ -14,7 +14,7 @@
 //! there the unpacked bytes are counted here, from `docker save`'s archive.
 
 use crate::deadline::{self, abandonable_reader, within};
-use crate::engine::Engine;
+use crate::engine::{Engine, explain_unreadable};
 use crate::error::ProbeError;
 use bytes::Bytes;
 use futures::Stream;
@@ -52,17 +52,11 @@ impl Engine {
         let stream = self.docker().export_image(reference);
         let doing = format!("reading the layers of {reference} (docker save)");
         let reading = async {
-            match read_archive(stream).await {
-                Ok(layers) => Ok(layers),
-                // The stream's own error is flattened to words on its way
-                // through the reader: the engine is asked whether it answers.
-                Err(problem) => Err(self
-                    .unless_gone(&format!("read the layers of {reference}"))
-                    .await
-                    .unwrap_or_else(|| {
-                        ProbeError::unreadable(format!("the layers of {reference}"), problem)
-                    })),
-            }
+            let read = read_archive(stream).await.map_err(|problem| {
+                ProbeError::unreadable(format!("the layers of {reference}"), problem)
+            });
+            let doing = format!("read the layers of {reference}");
+            explain_unreadable(self.docker(), &doing, read).await
         };
         within(deadline::IMAGE_READING, &doing, reading).await
     }

@@ -216,14 +216,26 @@ impl Engine {
         let until = Instant::now() + EXEC_DEADLINE;
         loop {
             // A container that exited has no processes to list: the top
-            // request fails, and the deadline or the stop says so.
-            if let Ok(top) = self.docker().top_processes(id, Some(options.clone())).await {
-                let programs = top.processes.unwrap_or_default();
-                if programs
-                    .iter()
-                    .any(|process| process.last().is_some_and(|comm| !comm.starts_with("runc")))
-                {
-                    return Ok(());
+            // request fails, and the deadline or the stop says so. An
+            // engine gone is said at once, not as a program that never ran.
+            match self.docker().top_processes(id, Some(options.clone())).await {
+                Ok(top) => {
+                    let programs = top.processes.unwrap_or_default();
+                    if programs
+                        .iter()
+                        .any(|process| process.last().is_some_and(|comm| !comm.starts_with("runc")))
+                    {
+                        return Ok(());
+                    }
+                }
+                Err(error) => {
+                    let error = ProbeError::engine(
+                        format!("list the processes of a container of {image}"),
+                        error,
+                    );
+                    if error.is_engine_gone() {
+                        return Err(error);
+                    }
                 }
             }
             if Instant::now() >= until {

@@ -230,7 +230,7 @@ impl Proof<'_> {
         let calls: Vec<&str> = elsewhere.keys().map(String::as_str).collect();
         let run = &self.runs[0];
         let confinement = run.refusing(&self.subject.row, self.profile, &calls);
-        let deadline = deadline_refusing(&calls);
+        let deadline = deadline_refusing(self.suite, self.subject, run, self.profile, &calls).await;
         for _ in 0..ATTEMPTS {
             let observed = run
                 .observe(self.suite, self.subject, &confinement, deadline)

@@ -8,7 +8,7 @@ use crate::row::Row;
 use crate::suite::Suite;
 use crate::units::thousands;
 use crate::verdict::Evidence;
-use image_probe::{Architecture, ImageStore};
+use image_probe::{Architecture, ImageStore, ProbeError};
 use std::sync::Arc;
 
 pub async fn image_is_within_its_size_budget(suite: &Suite, row: &Arc<Row>) -> Verdict {
@@ -33,18 +33,18 @@ pub async fn image_is_within_its_size_budget(suite: &Suite, row: &Arc<Row>) -> V
     }
     if let Some(over) = &row.claims.size_over_base {
         let limit = over.bytes.of(architecture).ok_or_else(no_budget)?;
-        let (base, base_bytes) =
-            base_of(suite, &over.bases, architecture)
-                .await
-                .ok_or_else(|| {
-                    Failure::row(
-                        &subject,
-                        format!(
-                            "none of its base images {} is present for {architecture}",
-                            over.bases.join(", ")
-                        ),
-                    )
-                })?;
+        let (base, base_bytes) = base_of(suite, &over.bases, architecture)
+            .await
+            .map_err(|error| Failure::probe(&subject, error))?
+            .ok_or_else(|| {
+                Failure::row(
+                    &subject,
+                    format!(
+                        "none of its base images {} is present for {architecture}",
+                        over.bases.join(", ")
+                    ),
+                )
+            })?;
         let added = facts.bytes.saturating_sub(base_bytes);
         let what = format!("what it adds to {base}");
         verdicts.push(within(&subject.label, &what, added, Bound::AtMost(limit)));
@@ -61,20 +61,23 @@ pub async fn image_is_within_its_size_budget(suite: &Suite, row: &Arc<Row>) -> V
     )
 }
 
-/// The first of `bases` present with `architecture`, and its size.
+/// The first of `bases` present with `architecture`, and its size. An
+/// engine that stopped answering is an error, not a base found missing.
 async fn base_of(
     suite: &Suite,
     bases: &[String],
     architecture: &Architecture,
-) -> Option<(String, u64)> {
+) -> Result<Option<(String, u64)>, ProbeError> {
     for base in bases {
-        if let Ok(facts) = suite.engine().image_facts(base).await
-            && facts.architecture == *architecture
-        {
-            return Some((base.clone(), facts.bytes));
+        match suite.engine().image_facts(base).await {
+            Ok(facts) if facts.architecture == *architecture => {
+                return Ok(Some((base.clone(), facts.bytes)));
+            }
+            Err(error) if error.is_engine_gone() => return Err(error),
+            _ => {}
         }
     }
-    None
+    Ok(None)
 }
 
 /// The bytes budgets count are the same quantity on every image store: on

@@ -25,24 +25,45 @@ use std::time::Duration;
 const DECIDING_NANO_CPUS: i64 = 250_000_000;
 
 /// A run without the exit call hangs rather than fails (see `EXIT_CALL`):
-/// past this, it has hung. The same run under the whole profile takes about
-/// a second.
+/// past this, it has hung, however fast the same run is otherwise. The
+/// same run under the whole profile takes about a second.
 const HANG_DEADLINE: Duration = Duration::from_secs(5);
+
+/// How many times longer than the same run under the whole profile, just
+/// before, a run refusing the exit call may take before it is taken to
+/// hang: load slows both alike, and a slow machine's run is not a hang.
+const HANG_FACTOR: u32 = 4;
 
 /// How long any other run may take, the baselines included: long enough
 /// that a run slowed only by a loaded machine is never taken for one that
 /// failed.
 pub const RUN_DEADLINE: Duration = Duration::from_secs(30);
 
-/// How long a run refusing `calls` may take: [`HANG_DEADLINE`] if it
-/// refuses the exit call, whose refusal shows as a hang, so that the hang
-/// is told in seconds; [`RUN_DEADLINE`] otherwise.
-pub fn deadline_refusing(calls: &[&str]) -> Duration {
-    if calls.contains(&EXIT_CALL) {
-        HANG_DEADLINE
-    } else {
-        RUN_DEADLINE
+/// The hang deadline, given how long the same run took under the whole
+/// profile: [`HANG_FACTOR`] times that, and never under [`HANG_DEADLINE`].
+pub fn hang_deadline(whole_profile_run: Duration) -> Duration {
+    HANG_DEADLINE.max(whole_profile_run * HANG_FACTOR)
+}
+
+/// How long `run` refusing `calls` may take: if it refuses the exit call,
+/// whose refusal shows as a hang, [`hang_deadline`] of the same run timed
+/// now under the whole profile, so that the hang is told in seconds on a
+/// quiet machine and not mistaken on a slow one; [`RUN_DEADLINE`] otherwise.
+pub async fn deadline_refusing(
+    suite: &Suite,
+    subject: &Subject,
+    run: &Deciding,
+    profile: &Profile,
+    calls: &[&str],
+) -> Duration {
+    if !calls.contains(&EXIT_CALL) {
+        return RUN_DEADLINE;
     }
+    let whole = run.confinement(&subject.row, profile.json.to_string());
+    let started = tokio::time::Instant::now();
+    // Its outcome is the baselines' to judge; only its time counts here.
+    let _ = run.observe(suite, subject, &whole, RUN_DEADLINE).await;
+    hang_deadline(started.elapsed())
 }
 
 /// One deciding run of a row.
@@ -135,19 +156,28 @@ pub async fn failure_without(
     let first = calls.first().copied().unwrap_or_default();
     let (meant, others): (Vec<&Deciding>, Vec<&Deciding>) =
         runs.iter().partition(|run| run.decides(first));
-    // Each run's reduced profile once, for all its rounds.
-    let tries: Vec<(&Deciding, Confinement)> = meant
-        .into_iter()
-        .chain(others)
-        .map(|run| (run, run.refusing(&subject.row, profile, calls)))
-        .collect();
-    let deadline = deadline_refusing(calls);
+    // Each run's reduced profile and deadline once, for all its rounds.
+    let mut tries: Vec<(&Deciding, Confinement, Duration)> = Vec::new();
+    for run in meant.into_iter().chain(others) {
+        let deadline = deadline_refusing(suite, subject, run, profile, calls).await;
+        tries.push((run, run.refusing(&subject.row, profile, calls), deadline));
+    }
     for _ in 0..rounds {
-        for (run, confinement) in &tries {
-            let observed = run.observe(suite, subject, confinement, deadline).await;
+        for (run, confinement, deadline) in &tries {
+            let observed = run.observe(suite, subject, confinement, *deadline).await;
             if !matches!(&observed, Ok(observed) if passes(&run.smoke, observed)) {
+                let deadline_said = if calls.contains(&EXIT_CALL) {
+                    format!(
+                        " (its deadline {} ms: {HANG_FACTOR} times the same run under the \
+                         whole profile, and at least {} s)",
+                        deadline.as_millis(),
+                        HANG_DEADLINE.as_secs()
+                    )
+                } else {
+                    String::new()
+                };
                 return Some(format!(
-                    "without {}, {}: {}",
+                    "without {}, {}: {}{deadline_said}",
                     calls.join(", "),
                     run.smoke.describe(),
                     shown(&observed, subject)
@@ -211,5 +241,24 @@ impl NetworkHolder {
                  failure counts as evidence"
             )
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_run_refusing_the_exit_call_is_given_five_seconds_on_a_quiet_machine() {
+        assert_eq!(hang_deadline(Duration::from_millis(300)), HANG_DEADLINE);
+    }
+
+    #[test]
+    fn on_a_slow_machine_a_hang_must_outlast_four_times_the_whole_profiles_run() {
+        // A run of 3 s under the whole profile: 5 s would be near its own time.
+        assert_eq!(
+            hang_deadline(Duration::from_secs(3)),
+            Duration::from_secs(12)
+        );
     }
 }

@@ -15,7 +15,7 @@ use crate::subject::Subject;
 use crate::suite::Suite;
 use crate::verdict::{Evidence, Mismatch};
 use image_probe::Confinement;
-use image_probe::stop::{Readiness, StopRequest, Stopped};
+use image_probe::stop::{Readiness, StopOutcome, StopRequest, Stopped};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -117,9 +117,76 @@ async fn ask_to_stop(
         within: Duration::from_millis(claim.within_ms),
         confinement: confinement.clone(),
     };
-    suite
-        .engine()
-        .ask_to_stop(&request)
-        .await
-        .map_err(|error| Failure::probe(subject, error))
+    let mut fastest: Option<Stopped> = None;
+    for _ in 0..STOP_TRIES {
+        let stopped = suite
+            .engine()
+            .ask_to_stop(&request)
+            .await
+            .map_err(|error| Failure::probe(subject, error))?;
+        let late = exited_late(&stopped, claim);
+        let faster = match (&fastest, stopped.own_time()) {
+            (None, _) => true,
+            (Some(kept), Some(own)) => kept.own_time().is_none_or(|kept| own < kept),
+            (Some(_), None) => false,
+        };
+        if faster {
+            fastest = Some(stopped);
+        }
+        if !late {
+            break;
+        }
+    }
+    fastest.ok_or_else(|| Failure::row(subject, "no stop was tried".to_owned()))
+}
+
+/// How many times a stop that exits with the claimed code, but past its
+/// time, is tried in all, the fastest kept: on a loaded machine the
+/// process's own time varies by seconds from one try to the next (2.3 s
+/// against a 2 s claim at a quarter of a core, 2026-12-04), while a process
+/// slow to stop is slow every time. A process still running, or exiting
+/// with another code, is not asked again.
+const STOP_TRIES: usize = 3;
+
+fn exited_late(stopped: &Stopped, claim: &StopClaim) -> bool {
+    matches!(stopped.outcome, StopOutcome::Exited { code, .. } if code == claim.exit_code)
+        && stopped
+            .own_time()
+            .is_some_and(|own| own.as_millis() > u128::from(claim.within_ms))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stopped(outcome: StopOutcome, engine_share_ms: u64) -> Stopped {
+        Stopped {
+            signal: "SIGTERM".to_owned(),
+            outcome,
+            engine_share: Duration::from_millis(engine_share_ms),
+        }
+    }
+
+    fn claim() -> StopClaim {
+        StopClaim {
+            signal: None,
+            within_ms: 2000,
+            exit_code: 143,
+        }
+    }
+
+    #[test]
+    fn only_an_exit_with_the_claimed_code_past_its_time_is_asked_again() {
+        let exit = |code, after_ms| StopOutcome::Exited {
+            code,
+            after: Duration::from_millis(after_ms),
+        };
+        assert!(exited_late(&stopped(exit(143, 6499), 4205), &claim()));
+        assert!(!exited_late(&stopped(exit(143, 6000), 4205), &claim()));
+        assert!(!exited_late(&stopped(exit(2, 6499), 4205), &claim()));
+        let ignored = StopOutcome::StillRunning {
+            after: Duration::from_millis(6205),
+        };
+        assert!(!exited_late(&stopped(ignored, 4205), &claim()));
+    }
 }

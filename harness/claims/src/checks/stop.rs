@@ -53,13 +53,25 @@ pub fn observed_briefly(stopped: &Stopped) -> String {
     }
 }
 
-pub fn stops_when_asked(image: &str, claim: &StopClaim, stopped: &Stopped) -> Result<(), Mismatch> {
-    let held = match (&stopped.outcome, stopped.own_time()) {
-        (StopOutcome::Exited { code, .. }, Some(own)) => {
-            *code == claim.exit_code && own.as_millis() <= u128::from(claim.within_ms)
+/// Whether the process exited by itself with the claimed code, and whether
+/// its own time was within the claim's: `None` if it did not so exit.
+fn exited_with_its_code(claim: &StopClaim, stopped: &Stopped) -> Option<bool> {
+    match (&stopped.outcome, stopped.own_time()) {
+        (StopOutcome::Exited { code, .. }, Some(own)) if *code == claim.exit_code => {
+            Some(own.as_millis() <= u128::from(claim.within_ms))
         }
-        _ => false,
-    };
+        _ => None,
+    }
+}
+
+/// Exited with the claimed code, but past its time: the one outcome that
+/// load alone can give a process that handles the signal.
+pub fn exited_late(stopped: &Stopped, claim: &StopClaim) -> bool {
+    exited_with_its_code(claim, stopped) == Some(false)
+}
+
+pub fn stops_when_asked(image: &str, claim: &StopClaim, stopped: &Stopped) -> Result<(), Mismatch> {
+    let held = exited_with_its_code(claim, stopped) == Some(true);
     let problems = if held {
         Vec::new()
     } else {

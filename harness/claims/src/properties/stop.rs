@@ -7,7 +7,7 @@
 
 use super::Verdict;
 use super::seccomp::{checkable_here, profile_of};
-use crate::checks::stop::{observed, observed_briefly, stops_when_asked};
+use crate::checks::stop::{exited_late, observed, observed_briefly, stops_when_asked};
 use crate::failure::Failure;
 use crate::judge::judge;
 use crate::row::{Row, Smoke, StopClaim};
@@ -15,7 +15,7 @@ use crate::subject::Subject;
 use crate::suite::Suite;
 use crate::verdict::{Evidence, Mismatch};
 use image_probe::Confinement;
-use image_probe::stop::{Readiness, StopOutcome, StopRequest, Stopped};
+use image_probe::stop::{Readiness, StopRequest, Stopped};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -148,16 +148,10 @@ async fn ask_to_stop(
 /// with another code, is not asked again.
 const STOP_TRIES: usize = 3;
 
-fn exited_late(stopped: &Stopped, claim: &StopClaim) -> bool {
-    matches!(stopped.outcome, StopOutcome::Exited { code, .. } if code == claim.exit_code)
-        && stopped
-            .own_time()
-            .is_some_and(|own| own.as_millis() > u128::from(claim.within_ms))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use image_probe::stop::StopOutcome;
 
     fn stopped(outcome: StopOutcome, engine_share_ms: u64) -> Stopped {
         Stopped {

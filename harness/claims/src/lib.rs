@@ -27,6 +27,7 @@ pub mod report;
 pub mod row;
 pub mod rows_file;
 pub mod seccomp;
+pub mod service;
 pub mod signals;
 pub mod smoke;
 pub mod subject;

@@ -40,6 +40,15 @@ pub struct Row {
     /// the machine that checks it.
     #[serde(default)]
     pub network: bool,
+    /// When a container of the image is ready: before it, nothing is
+    /// exec'd into it, read from it or signalled. A service (`residence =
+    /// "own-command"`) with runtime claims needs one, or a server smoke run,
+    /// whose answer is its readiness.
+    #[serde(default)]
+    pub ready: Option<Ready>,
+    /// Its smoke run. A service with a readiness may leave it out: it then
+    /// passes when the service, started as its image says, becomes ready.
+    #[serde(default = "Smoke::becoming_ready")]
     pub smoke: Smoke,
     /// Further commands, each its own trial: an exec of the image's
     /// entrypoint with its arguments in a resident container of the image.
@@ -127,9 +136,11 @@ pub enum ResidenceKind {
     OwnCommand,
 }
 
-/// When a server is ready: a line of its log matches, a port accepts a
-/// connection, or a path answers over HTTP, within `within_ms`. Written
-/// `{ log = '…', within_ms = … }`, or with `port` or `http` for `log`.
+/// When a container is ready: a line of its log matches, a port holds a
+/// connection, a path answers over HTTP, a command exec'd in it exits 0,
+/// or the engine reports its HEALTHCHECK healthy, within `within_ms`.
+/// Written `{ log = '…', within_ms = … }`, or with `port`, `http`, `exec`
+/// or `healthy = true` for `log`.
 #[derive(Clone, Debug)]
 pub struct Ready {
     pub condition: ReadyCondition,
@@ -141,50 +152,123 @@ pub struct Ready {
 pub enum ReadyCondition {
     /// A regular expression a line of its stdout or stderr matches.
     Log(Pattern),
-    /// A TCP port of the container that accepts a connection.
-    Port(u16),
-    /// A path that answers over HTTP on the smoke run's port, with any status.
-    Http(String),
+    /// A TCP port of the container that holds a connection.
+    Port(Port),
+    /// A path that answers over HTTP, with any status, on `port` (unset:
+    /// the smoke run's).
+    Http { port: Option<Port>, path: String },
+    /// A command exec'd in the container, retried until it exits 0.
+    Exec(Vec<String>),
+    /// The engine reports the image's HEALTHCHECK healthy.
+    Healthy,
+}
+
+/// A TCP port, 1 to 65535.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Port(pub u16);
+
+impl<'de> Deserialize<'de> for Port {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let number = i64::deserialize(deserializer)?;
+        u16::try_from(number)
+            .ok()
+            .filter(|port| *port != 0)
+            .map(Port)
+            .ok_or_else(|| {
+                serde::de::Error::custom(format!("{number} is not a TCP port (1 to 65535)"))
+            })
+    }
+}
+
+impl fmt::Display for Port {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
 }
 
 impl<'de> Deserialize<'de> for Ready {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum HttpWritten {
+            Path(String),
+            At { port: Port, path: String },
+        }
         #[derive(Deserialize)]
         #[serde(deny_unknown_fields)]
         struct Written {
             #[serde(default)]
             log: Option<Pattern>,
             #[serde(default)]
-            port: Option<u16>,
+            port: Option<Port>,
             #[serde(default)]
-            http: Option<String>,
+            http: Option<HttpWritten>,
+            #[serde(default)]
+            exec: Option<Vec<String>>,
+            #[serde(default)]
+            healthy: Option<bool>,
             within_ms: u64,
         }
         let written = Written::deserialize(deserializer)?;
-        let condition = match (written.log, written.port, written.http) {
-            (Some(pattern), None, None) => ReadyCondition::Log(pattern),
-            (None, Some(port), None) => ReadyCondition::Port(port),
-            (None, None, Some(path)) => ReadyCondition::Http(path),
-            _ => {
+        let mut conditions = Vec::new();
+        conditions.extend(written.log.map(ReadyCondition::Log));
+        conditions.extend(written.port.map(ReadyCondition::Port));
+        conditions.extend(written.http.map(|http| match http {
+            HttpWritten::Path(path) => ReadyCondition::Http { port: None, path },
+            HttpWritten::At { port, path } => ReadyCondition::Http {
+                port: Some(port),
+                path,
+            },
+        }));
+        match written.exec {
+            Some(command) if command.is_empty() => {
                 return Err(serde::de::Error::custom(
-                    "a readiness condition gives other than one of log, port and http",
+                    "a readiness exec names no command: give the program and its arguments, \
+                     such as exec = [\"pg_isready\"]",
                 ));
             }
-        };
-        Ok(Ready {
-            condition,
-            within_ms: written.within_ms,
-        })
+            Some(command) => conditions.push(ReadyCondition::Exec(command)),
+            None => {}
+        }
+        match written.healthy {
+            Some(true) => conditions.push(ReadyCondition::Healthy),
+            Some(false) => {
+                return Err(serde::de::Error::custom(
+                    "healthy = false waits for nothing: leave it out, or give another condition",
+                ));
+            }
+            None => {}
+        }
+        if written.within_ms == 0 || written.within_ms > MAX_READY_WITHIN_MS {
+            return Err(serde::de::Error::custom(format!(
+                "a readiness condition's within_ms is 0 or over {MAX_READY_WITHIN_MS}"
+            )));
+        }
+        let mut conditions = conditions.into_iter();
+        match (conditions.next(), conditions.next()) {
+            (Some(condition), None) => Ok(Ready {
+                condition,
+                within_ms: written.within_ms,
+            }),
+            _ => Err(serde::de::Error::custom(
+                "a readiness condition gives other than one of log, port, http, exec and healthy",
+            )),
+        }
     }
 }
 
 /// The longest a readiness condition may wait.
 pub const MAX_READY_WITHIN_MS: u64 = 120_000;
 
+/// How long a server smoke run with no readiness of its row is asked until
+/// it answers, as its readiness.
+pub const IMPLIED_READY_WITHIN: std::time::Duration = std::time::Duration::from_secs(20);
+
 impl Ready {
-    /// The condition as the probe waits on it, for a server asked on `port`.
-    pub fn condition(&self, port: u16) -> ReadyWhen {
-        match &self.condition {
+    /// The condition as the probe waits on it; an HTTP path with no port
+    /// of its own is asked on `smoke_port`.
+    pub fn condition(&self, smoke_port: Option<u16>) -> Option<ReadyWhen> {
+        Some(match &self.condition {
             ReadyCondition::Log(pattern) => {
                 let regex = pattern.0.clone();
                 ReadyWhen::LogLine {
@@ -192,12 +276,14 @@ impl Ready {
                     shown: format!("/{pattern}/"),
                 }
             }
-            ReadyCondition::Port(port) => ReadyWhen::Port(*port),
-            ReadyCondition::Http(path) => ReadyWhen::Http {
-                port,
+            ReadyCondition::Port(port) => ReadyWhen::Port(port.0),
+            ReadyCondition::Http { port, path } => ReadyWhen::Http {
+                port: port.map(|port| port.0).or(smoke_port)?,
                 path: path.clone(),
             },
-        }
+            ReadyCondition::Exec(command) => ReadyWhen::Exec(command.clone()),
+            ReadyCondition::Healthy => ReadyWhen::Healthy,
+        })
     }
 
     pub fn within(&self) -> std::time::Duration {
@@ -214,12 +300,18 @@ impl ResidenceKind {
     }
 }
 
-/// A run that shows the image works: a command and what it prints, or a
-/// server (a table with a `port`) and what it answers over the network.
+/// A run that shows the image works: a command and what it prints, a
+/// server (a table with a `port`) and what it answers over the network, or,
+/// for a service that gives none, the service becoming ready.
 #[derive(Clone, Debug)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "a row holds one smoke run: its size does not matter, and a box would not say more"
+)]
 pub enum Smoke {
     Command(CommandRun),
     Http(HttpRun),
+    BecomingReady,
 }
 
 impl<'de> Deserialize<'de> for Smoke {
@@ -227,6 +319,12 @@ impl<'de> Deserialize<'de> for Smoke {
     /// that kind's words (an untagged enum says only that neither matched).
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let table = toml::Table::deserialize(deserializer)?;
+        if table.contains_key("ready") {
+            return Err(serde::de::Error::custom(
+                "ready is the row's now, not the smoke run's: move it beside smoke, as \
+                 ready = { … }, where it holds for every container of the row",
+            ));
+        }
         let parsed = if table.contains_key("port") {
             HttpRun::deserialize(table).map(Smoke::Http)
         } else {
@@ -241,11 +339,7 @@ impl<'de> Deserialize<'de> for Smoke {
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct HttpRun {
-    pub port: u16,
-    /// When it is ready to be asked; unset, it is asked until it answers,
-    /// for up to 10 s.
-    #[serde(default)]
-    pub ready: Option<Ready>,
+    pub port: Port,
     pub path: String,
     pub status: u16,
     pub body: String,
@@ -254,10 +348,16 @@ pub struct HttpRun {
 }
 
 impl Smoke {
+    /// The smoke run of a row that gives none.
+    fn becoming_ready() -> Smoke {
+        Smoke::BecomingReady
+    }
+
     pub fn describe(&self) -> String {
         match self {
             Smoke::Command(run) => run.describe(),
             Smoke::Http(run) => format!("GET {} on port {}", run.path, run.port),
+            Smoke::BecomingReady => "the service started as its image says".to_owned(),
         }
     }
 
@@ -265,6 +365,7 @@ impl Smoke {
         match self {
             Smoke::Command(run) => run.memory_mib,
             Smoke::Http(run) => run.memory_mib,
+            Smoke::BecomingReady => None,
         }
     }
 
@@ -272,7 +373,15 @@ impl Smoke {
     pub fn exit_code(&self) -> i64 {
         match self {
             Smoke::Command(run) => run.exit_code,
-            Smoke::Http(_) => 0,
+            Smoke::Http(_) | Smoke::BecomingReady => 0,
+        }
+    }
+
+    /// The port a server smoke run is asked on.
+    pub fn port(&self) -> Option<u16> {
+        match self {
+            Smoke::Http(run) => Some(run.port.0),
+            Smoke::Command(_) | Smoke::BecomingReady => None,
         }
     }
 }
@@ -347,10 +456,25 @@ pub struct Claims {
 #[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct StopClaim {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "signal_name")]
     pub signal: Option<String>,
     pub within_ms: u64,
     pub exit_code: i64,
+}
+
+/// A signal as `docker kill --signal` takes it, refused when read if Linux
+/// has no such signal: `SIGTREM` would otherwise fail only at the engine.
+fn signal_name<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<String>, D::Error> {
+    let name = String::deserialize(deserializer)?;
+    match image_probe::signal_state::signal_number(&name) {
+        Some(_) => Ok(Some(name)),
+        None => Err(serde::de::Error::custom(format!(
+            "{name:?} is not a signal: give a name such as SIGTERM, SIGINT or SIGQUIT, or a \
+             number from 1 to 64"
+        ))),
+    }
 }
 
 /// The longest a healthcheck claim may wait.
@@ -360,22 +484,20 @@ pub const MAX_HEALTHY_WITHIN_MS: u64 = 300_000;
 /// grace period is 10 s, and a trial must end.
 pub const MAX_STOP_WITHIN_MS: u64 = 60_000;
 
-/// One table or a list of them.
+/// One table or a list of them. Read through a TOML value rather than an
+/// untagged enum, so that a mistake inside a table is said in its own
+/// words, not as "did not match any variant".
 fn one_or_more<'de, D, T>(deserializer: D) -> Result<Vec<T>, D::Error>
 where
     D: serde::Deserializer<'de>,
-    T: Deserialize<'de>,
+    T: serde::de::DeserializeOwned,
 {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum OneOrMore<T> {
-        One(T),
-        More(Vec<T>),
-    }
-    Ok(match OneOrMore::deserialize(deserializer)? {
-        OneOrMore::One(one) => vec![one],
-        OneOrMore::More(more) => more,
-    })
+    let value = toml::Value::deserialize(deserializer)?;
+    let parsed = match value {
+        toml::Value::Array(_) => Vec::<T>::deserialize(value),
+        one => T::deserialize(one).map(|one| vec![one]),
+    };
+    parsed.map_err(|error| serde::de::Error::custom(error.message()))
 }
 
 /// A file mode in octal, such as `755`.
@@ -434,9 +556,36 @@ impl fmt::Display for User {
 
 /// A number of bytes for each architecture the image is built for: the
 /// same program compiles to different sizes on each.
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(transparent)]
+#[derive(Clone, Debug, Default)]
 pub struct PerArchitecture(pub BTreeMap<String, u64>);
+
+/// The architectures as images name them (Go's GOARCH, in an image's
+/// config and in `--platform`).
+pub const ARCHITECTURES: &[&str] = &[
+    "386", "amd64", "arm", "arm64", "loong64", "mips", "mips64", "mips64le", "mipsle", "ppc64",
+    "ppc64le", "riscv64", "s390x",
+];
+
+impl<'de> Deserialize<'de> for PerArchitecture {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let bytes = BTreeMap::<String, u64>::deserialize(deserializer)?;
+        if let Some(unknown) = bytes
+            .keys()
+            .find(|name| !ARCHITECTURES.contains(&name.as_str()))
+        {
+            let hint = match unknown.as_str() {
+                "x86_64" | "x86-64" | "x64" => " (x86_64 is amd64 here)",
+                "aarch64" | "armv8" => " (aarch64 is arm64 here)",
+                _ => "",
+            };
+            return Err(serde::de::Error::custom(format!(
+                "{unknown:?} is not an architecture as images name it{hint}: one of {}",
+                ARCHITECTURES.join(", ")
+            )));
+        }
+        Ok(PerArchitecture(bytes))
+    }
+}
 
 impl PerArchitecture {
     pub fn of(&self, architecture: &Architecture) -> Option<u64> {
@@ -534,6 +683,63 @@ impl Hardened {
 }
 
 impl Row {
+    /// A service: its own command runs until stopped, and its runtime
+    /// claims are judged on it once ready.
+    pub fn is_service(&self) -> bool {
+        self.residence == ResidenceKind::OwnCommand
+    }
+
+    /// When its containers are ready, and within how long: the row's
+    /// readiness, else a server smoke run's answer, asked for up to
+    /// [`IMPLIED_READY_WITHIN`]. `None`: no readiness (a program that waits
+    /// on stdin is ready once it runs).
+    pub fn readiness(&self) -> Option<(ReadyWhen, std::time::Duration)> {
+        if let Some(ready) = &self.ready {
+            return Some((ready.condition(self.smoke.port())?, ready.within()));
+        }
+        match &self.smoke {
+            Smoke::Http(run) => Some((
+                ReadyWhen::Http {
+                    port: run.port.0,
+                    path: run.path.clone(),
+                },
+                IMPLIED_READY_WITHIN,
+            )),
+            Smoke::Command(_) | Smoke::BecomingReady => None,
+        }
+    }
+
+    /// The ports its containers publish: the smoke run's, and its readiness's.
+    pub fn published_ports(&self) -> Vec<u16> {
+        let mut ports: Vec<u16> = self.smoke.port().into_iter().collect();
+        let ready_port = self
+            .readiness()
+            .and_then(|(when, _)| when.port())
+            .filter(|port| !ports.contains(port));
+        ports.extend(ready_port);
+        ports
+    }
+
+    /// The claims judged on a running container, which for a service need
+    /// it ready: named as a rows file names them.
+    pub fn runtime_claims(&self) -> Vec<&'static str> {
+        let claims = &self.claims;
+        let named = [
+            (!self.commands.is_empty(), "commands"),
+            (!claims.stops.is_empty(), "stops"),
+            (claims.user.is_some(), "user"),
+            (claims.any_user, "any_user"),
+            (claims.hardened.is_some(), "hardened"),
+            (claims.seccomp.is_some(), "seccomp"),
+            (claims.no_shell, "no_shell"),
+            (claims.no_interpreter, "no_interpreter"),
+        ];
+        named
+            .into_iter()
+            .filter_map(|(claimed, name)| claimed.then_some(name))
+            .collect()
+    }
+
     /// The paths whose content its file claims read.
     pub fn content_paths(&self) -> Vec<String> {
         let files = self.claims.files.iter().flatten();
@@ -555,7 +761,7 @@ impl Row {
     /// none but `--network none`, unless it needs the network (see
     /// [`Row::network`]), and the engine's backstop limits.
     pub fn unconfined(&self) -> Confinement {
-        if self.network || matches!(self.smoke, Smoke::Http(_)) {
+        if self.network || !self.published_ports().is_empty() {
             Confinement::NONE
         } else {
             Confinement::NONE.without_network()

@@ -13,7 +13,7 @@
 
 use crate::command::CommandRun;
 use crate::row::{
-    Build, MAX_HEALTHY_WITHIN_MS, MAX_READY_WITHIN_MS, MAX_STOP_WITHIN_MS, Row, Smoke,
+    Build, MAX_HEALTHY_WITHIN_MS, MAX_STOP_WITHIN_MS, ReadyCondition, Row, Smoke,
     leaves_its_directory,
 };
 use serde::Deserialize;
@@ -253,7 +253,7 @@ fn problem_of(row: &Row) -> Option<String> {
         .into_iter()
         .filter_map(|run| match run {
             Smoke::Command(run) => Some(run),
-            Smoke::Http(_) => None,
+            Smoke::Http(_) | Smoke::BecomingReady => None,
         })
         .chain(row.commands.iter().cloned());
     for run in runs {
@@ -264,13 +264,8 @@ fn problem_of(row: &Row) -> Option<String> {
     if let Some(problem) = commands_problem(row) {
         return Some(problem);
     }
-    if let Smoke::Http(run) = &row.smoke
-        && let Some(ready) = &run.ready
-        && (ready.within_ms == 0 || ready.within_ms > MAX_READY_WITHIN_MS)
-    {
-        return Some(format!(
-            "gives a readiness condition a within_ms of 0 or over {MAX_READY_WITHIN_MS}"
-        ));
+    if let Some(problem) = life_problem(row) {
+        return Some(problem);
     }
     if let Some(within) = row.claims.healthy_within_ms
         && (within == 0 || within > MAX_HEALTHY_WITHIN_MS)
@@ -280,13 +275,73 @@ fn problem_of(row: &Row) -> Option<String> {
              for at most that long"
         ));
     }
-    if let (Some(hardened), Smoke::Http(_)) = (&row.claims.hardened, &row.smoke)
+    let asked_over_the_network = !row.published_ports().is_empty();
+    if let Some(hardened) = &row.claims.hardened
+        && asked_over_the_network
         && !hardened.network
     {
         return Some(
-            "is a server smoke-tested over the network, so its hardened run needs network = true"
+            "is asked over the network (its smoke run or its readiness), so its hardened run \
+             needs network = true"
                 .to_owned(),
         );
+    }
+    None
+}
+
+/// What makes the row's container life unusable: a service whose runtime
+/// claims would be judged before it is ready, a readiness that cannot be
+/// waited on, a smoke run left out where nothing stands in for it.
+fn life_problem(row: &Row) -> Option<String> {
+    let ready = row.ready.as_ref().map(|ready| &ready.condition);
+    if let Some(ReadyCondition::Http { port: None, .. }) = ready
+        && row.smoke.port().is_none()
+    {
+        return Some(
+            "waits for an HTTP answer but names no port, and its smoke run is no server's: \
+             give one, as ready = { http = { port = 8080, path = \"/\" }, within_ms = … }"
+                .to_owned(),
+        );
+    }
+    if !row.is_service() {
+        if matches!(row.smoke, Smoke::BecomingReady) {
+            return Some(
+                "gives no smoke run: a row whose program waits on stdin needs one (only a \
+                 service, residence = \"own-command\", may stand on becoming ready)"
+                    .to_owned(),
+            );
+        }
+        if matches!(
+            ready,
+            Some(ReadyCondition::Port(_) | ReadyCondition::Http { .. })
+        ) {
+            return Some(
+                "waits on a port, but its program waits on stdin and publishes none: wait on a \
+                 log line, an exec or its healthcheck, or make it a service (residence = \
+                 \"own-command\")"
+                    .to_owned(),
+            );
+        }
+        return None;
+    }
+    if row.readiness().is_some() {
+        return None;
+    }
+    if matches!(row.smoke, Smoke::BecomingReady) {
+        return Some(
+            "is a service with no smoke run and no readiness: say when it is ready, as ready = \
+             { exec = [\"pg_isready\"], within_ms = 30000 } (or log, port, http, healthy)"
+                .to_owned(),
+        );
+    }
+    let claims = row.runtime_claims();
+    if !claims.is_empty() {
+        return Some(format!(
+            "is a service (residence = \"own-command\") whose runtime claims ({}) would be \
+             judged before it is ready: say when it is ready, as ready = {{ exec = [\"redis-cli\", \
+             \"ping\"], within_ms = 10000 }} (or log, port, http, healthy)",
+            claims.join(", ")
+        ));
     }
     None
 }
@@ -533,8 +588,33 @@ mod tests {
                 "line 6",
             ),
             (
-                "smoke = { port = 80, path = \"/\", status = 200, body = \"\", ready = { log = '(', within_ms = 1 } }\n",
+                "smoke = { port = 80, path = \"/\", status = 200, body = \"\" }\nready = { log = '(', within_ms = 1 }\n",
                 "is not a valid regular expression",
+                "line 5",
+            ),
+            (
+                "smoke = { stdout = \"\" }\n[image.claims]\nstops = { signal = \"SIGTREM\", within_ms = 1000, exit_code = 143 }\n",
+                "\"SIGTREM\" is not a signal",
+                "line 6",
+            ),
+            (
+                "smoke = { stdout = \"\" }\n[image.claims]\nsize = { x86_64 = 1000 }\n",
+                "\"x86_64\" is not an architecture as images name it (x86_64 is amd64 here)",
+                "line 6",
+            ),
+            (
+                "smoke = { port = 0, path = \"/\", status = 200, body = \"\" }\n",
+                "0 is not a TCP port",
+                "line 4",
+            ),
+            (
+                "smoke = { stdout = \"\" }\nready = { tcp = 80, within_ms = 1000 }\n",
+                "unknown field `tcp`",
+                "line 5",
+            ),
+            (
+                "smoke = { port = 80, path = \"/\", status = 200, body = \"\", ready = { port = 80, within_ms = 1000 } }\n",
+                "ready is the row's now",
                 "line 4",
             ),
         ] {
@@ -565,19 +645,71 @@ mod tests {
         );
     }
 
+    /// A service row with `ready` (TOML, or none) and `rest`.
+    fn service(ready: Option<&str>, rest: &str) -> String {
+        let ready = ready.map_or_else(String::new, |ready| format!("ready = {ready}\n"));
+        format!(
+            "[[image]]\nname = \"image\"\nreference = \"image:1\"\nresidence = \"own-command\"\n\
+             {ready}{rest}"
+        )
+    }
+
     #[test]
     fn a_readiness_condition_says_one_thing_in_bounded_time() {
-        let row = |ready: &str| {
-            format!(
-                "[[image]]\nname = \"image\"\nreference = \"image:1\"\n\
-                 smoke = {{ port = 80, path = \"/\", status = 200, body = \"\", ready = {ready} }}\n"
-            )
-        };
+        let ready = |ready: &str| service(Some(ready), "");
         assert!(
-            refusal(&row("{ port = 80, http = \"/\", within_ms = 100 }"))
+            refusal(&ready("{ port = 80, log = \"x\", within_ms = 100 }"))
                 .contains("other than one of")
         );
-        assert!(refusal(&row("{ port = 80, within_ms = 0 }")).contains("within_ms of 0"));
-        assert!(parsed(&row("{ http = \"/health\", within_ms = 5000 }")).is_ok());
+        assert!(refusal(&ready("{ port = 80, within_ms = 0 }")).contains("within_ms is 0"));
+        assert!(refusal(&ready("{ exec = [], within_ms = 1000 }")).contains("names no command"));
+        for kind in [
+            "{ exec = [\"pg_isready\"], within_ms = 5000 }",
+            "{ healthy = true, within_ms = 5000 }",
+            "{ http = { port = 8080, path = \"/health\" }, within_ms = 5000 }",
+            "{ log = \"ready\", within_ms = 5000 }",
+            "{ port = 6379, within_ms = 5000 }",
+        ] {
+            assert!(parsed(&ready(kind)).is_ok(), "{kind}");
+        }
+        let no_port = refusal(&ready("{ http = \"/health\", within_ms = 5000 }"));
+        assert!(no_port.contains("names no port"), "{no_port}");
+    }
+
+    #[test]
+    fn a_service_whose_runtime_claims_would_be_judged_before_it_is_ready_is_refused() {
+        let claims = "claims = { any_user = true, stops = { within_ms = 1000, exit_code = 0 } }\n";
+        let refused = refusal(&service(
+            None,
+            &format!("smoke = {{ args = [\"--version\"], stdout = \"\" }}\n{claims}"),
+        ));
+        assert!(
+            refused.contains(
+                "whose runtime claims (stops, any_user) would be judged before it is ready"
+            ),
+            "{refused}"
+        );
+        let nothing = refusal(&service(None, ""));
+        assert!(
+            nothing.contains("no smoke run and no readiness"),
+            "{nothing}"
+        );
+        let ready = "{ exec = [\"redis-cli\", \"ping\"], within_ms = 10000 }";
+        let rows = parsed(&service(Some(ready), claims)).expect("a service with a readiness");
+        assert!(matches!(rows[0].smoke, Smoke::BecomingReady));
+        // A server smoke run's answer is its readiness.
+        let server = "smoke = { port = 80, path = \"/\", status = 200, body = \"\" }\n";
+        assert!(parsed(&service(None, &format!("{server}{claims}"))).is_ok());
+    }
+
+    #[test]
+    fn a_program_waiting_on_stdin_needs_a_smoke_run_and_publishes_no_port() {
+        let head = "[[image]]\nname = \"image\"\nreference = \"image:1\"\n";
+        let no_smoke = refusal(head);
+        assert!(no_smoke.contains("gives no smoke run"), "{no_smoke}");
+        let port = refusal(&format!(
+            "{head}smoke = {{ stdout = \"\" }}\nready = {{ port = 80, within_ms = 1000 }}\n"
+        ));
+        assert!(port.contains("publishes none"), "{port}");
     }
 }

@@ -1,8 +1,10 @@
 //! A row's smoke run, made under given flags, and its verdict: a command
-//! and its exact output, or a server and its answer over the network.
+//! and its exact output, a server and its answer over the network, or a
+//! service becoming ready.
 
 use crate::command::CommandRun;
-use crate::row::{HttpRun, Ready, Smoke};
+use crate::row::{HttpRun, Row, Smoke};
+use crate::service::start_ready;
 use crate::verdict::{Mismatch, Problem, plain, text};
 use image_probe::network::{HttpAnswer, http_get};
 use image_probe::readiness::ReadyWhen;
@@ -10,13 +12,8 @@ use image_probe::run::RunRequest;
 use image_probe::{Confinement, Engine, Outcome, ProbeError};
 use std::time::Duration;
 
-/// How long a server may take to answer its first request; one with a
-/// readiness condition, once it is ready.
+/// How long a server may take to answer its first request, once it is ready.
 pub const SERVER_DEADLINE: Duration = Duration::from_secs(10);
-/// How long a server's container may take to start, besides the deadline to answer.
-const SERVER_START: Duration = Duration::from_secs(10);
-/// How long the engine may take to remove a server whose start hung.
-const REMOVAL_DEADLINE: Duration = Duration::from_secs(15);
 /// How long a command run may take; one slower has hung.
 pub const COMMAND_DEADLINE: Duration = Duration::from_secs(60);
 
@@ -25,6 +22,8 @@ pub const COMMAND_DEADLINE: Duration = Duration::from_secs(60);
 pub enum Observed {
     Ran(Outcome),
     Answered(HttpAnswer),
+    /// The service became ready, after this long.
+    BecameReady(Duration),
 }
 
 /// A command run of `image` under `confinement`, within `deadline`.
@@ -48,61 +47,53 @@ pub async fn run_command(
     engine.run_within(&request, deadline).await
 }
 
-/// The server started under `confinement`, asked for its path until it
-/// answers or `deadline` passes; it is removed afterwards, and so is a
-/// container whose start is still going at the deadline. A server with a
-/// readiness condition is asked once it is ready, within the condition's
-/// own time, and must then answer within `deadline`.
+/// The server of `row` started under `confinement`, ready as `readiness`
+/// says (else asked until it answers), then asked for its path, which must
+/// answer within `deadline`; it is removed afterwards.
 pub async fn ask_server(
     engine: &Engine,
     image: &str,
+    row: &Row,
     run: &HttpRun,
+    readiness: Option<&(ReadyWhen, Duration)>,
     confinement: &Confinement,
     deadline: Duration,
 ) -> Result<HttpAnswer, ProbeError> {
-    let request = RunRequest::new(image, &[]).under(confinement);
-    let label = engine.new_request();
-    let ready = run.ready.as_ref().map(|ready| ready.condition(run.port));
-    let mut ports = vec![run.port];
-    ports.extend(
-        ready
-            .as_ref()
-            .and_then(ReadyWhen::port)
-            .filter(|port| *port != run.port),
-    );
-    let readiness_time = run.ready.as_ref().map(Ready::within).unwrap_or_default();
-    let asked = async {
-        let serving = engine.serve_as(&request, &ports, &label).await?;
-        if let Some(ready) = &ready {
-            engine.wait_ready(&serving, ready, readiness_time).await?;
-        }
-        http_get(engine, &serving, &run.path, deadline).await
-    };
-    let whole = readiness_time + deadline + SERVER_START;
-    match tokio::time::timeout(whole, asked).await {
-        Ok(answer) => answer,
-        Err(_) => Err(ProbeError::StillRunning {
-            after: whole,
-            left: engine.end_request(&label, REMOVAL_DEADLINE).await.err(),
-        }),
-    }
+    let started = start_ready(engine, image, row, confinement, readiness).await?;
+    http_get(engine, &started.serving, &run.path, deadline).await
 }
 
 /// The smoke run under `confinement`.
 pub async fn observe(
     engine: &Engine,
     image: &str,
+    row: &Row,
     smoke: &Smoke,
     confinement: &Confinement,
     deadline: Duration,
 ) -> Result<Observed, ProbeError> {
+    let readiness = row.readiness();
     match smoke {
         Smoke::Command(run) => run_command(engine, image, run, confinement, deadline)
             .await
             .map(Observed::Ran),
-        Smoke::Http(run) => ask_server(engine, image, run, confinement, deadline)
-            .await
-            .map(Observed::Answered),
+        Smoke::Http(run) => ask_server(
+            engine,
+            image,
+            row,
+            run,
+            readiness.as_ref(),
+            confinement,
+            deadline,
+        )
+        .await
+        .map(Observed::Answered),
+        Smoke::BecomingReady => {
+            let started = start_ready(engine, image, row, confinement, readiness.as_ref()).await?;
+            Ok(Observed::BecameReady(
+                started.ready_after.unwrap_or_default(),
+            ))
+        }
     }
 }
 
@@ -110,14 +101,14 @@ pub async fn observe(
 pub async fn observe_smoke(
     engine: &Engine,
     image: &str,
-    smoke: &Smoke,
+    row: &Row,
     confinement: &Confinement,
 ) -> Result<Observed, ProbeError> {
-    let deadline = match smoke {
+    let deadline = match row.smoke {
         Smoke::Command(_) => COMMAND_DEADLINE,
-        Smoke::Http(_) => SERVER_DEADLINE,
+        Smoke::Http(_) | Smoke::BecomingReady => SERVER_DEADLINE,
     };
-    observe(engine, image, smoke, confinement, deadline).await
+    observe(engine, image, row, &row.smoke, confinement, deadline).await
 }
 
 /// Whether what was observed is what the smoke run expects.
@@ -143,6 +134,7 @@ pub fn verdict(
             }
             problems
         }
+        (Smoke::BecomingReady, Observed::BecameReady(_)) => Vec::new(),
         _ => vec![Problem::new(
             "kind of run",
             plain(smoke.describe()),
@@ -162,6 +154,7 @@ pub fn describe(observed: &Observed) -> String {
             outcome.stderr.trim_end()
         ),
         Observed::Answered(answer) => format!("status {}, body {:?}", answer.status, answer.body),
+        Observed::BecameReady(after) => format!("ready after {} ms", after.as_millis()),
     }
 }
 

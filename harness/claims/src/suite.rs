@@ -8,10 +8,12 @@
 use crate::failure::Failure;
 use crate::report::Report;
 use crate::row::Row;
+use crate::service::{Started, start_ready};
 use crate::subject::{BuildsByTag, Subject, build_inputs_digest, build_row, make_ready};
 use image_probe::filesystem::{Listing, MAX_LISTED_ENTRIES};
 use image_probe::once::OncePerKey;
-use image_probe::{Engine, ProbeError};
+use image_probe::readiness::Reachable;
+use image_probe::{Confinement, Engine, ProbeError};
 use std::collections::BTreeSet;
 use std::future::Future;
 use std::path::{Path, PathBuf};
@@ -20,6 +22,41 @@ use tokio::runtime::Runtime;
 
 /// Worker threads: the work is waiting on the engine, not computing.
 const RUNTIME_WORKERS: usize = 4;
+
+/// A running container that claims are judged on, ready.
+pub enum ReadyContainer {
+    /// A service's, removed when the run ends.
+    Service(Started),
+    /// A resident's, which the engine keeps for the run.
+    Resident(String),
+}
+
+impl ReadyContainer {
+    pub fn id(&self) -> &str {
+        match self {
+            ReadyContainer::Service(started) => started.id(),
+            ReadyContainer::Resident(id) => id,
+        }
+    }
+
+    /// How long its readiness took, where it has one and this run waited.
+    pub fn ready_after(&self) -> Option<std::time::Duration> {
+        match self {
+            ReadyContainer::Service(started) => started.ready_after,
+            ReadyContainer::Resident(_) => None,
+        }
+    }
+
+    /// Where this process reaches its published `port`.
+    pub fn address_of(&self, port: u16) -> Result<String, ProbeError> {
+        match self {
+            ReadyContainer::Service(started) => started.serving.address_of(port),
+            ReadyContainer::Resident(_) => Err(ProbeError::missing(format!(
+                "published port {port}: a program waiting on stdin publishes none"
+            ))),
+        }
+    }
+}
 
 /// A second build of a row's Dockerfile: how the report names it, and its top layer.
 #[derive(Clone, Debug)]
@@ -35,6 +72,7 @@ pub struct Suite {
     subjects: OncePerKey<Result<Arc<Subject>, Arc<ProbeError>>>,
     builds: BuildsByTag,
     listings: OncePerKey<Result<Arc<Listing>, Arc<ProbeError>>>,
+    ready_containers: OncePerKey<Result<Arc<ReadyContainer>, Arc<ProbeError>>>,
     rebuilds: OncePerKey<Result<Rebuilt, Arc<Failure>>>,
     /// The second build of each reproducible row, by its tag.
     second_builds: OncePerKey<Result<String, Arc<ProbeError>>>,
@@ -87,6 +125,7 @@ impl Suite {
             subjects: OncePerKey::default(),
             builds: OncePerKey::default(),
             listings: OncePerKey::default(),
+            ready_containers: OncePerKey::default(),
             rebuilds: OncePerKey::default(),
             second_builds: OncePerKey::default(),
             report: Mutex::new(report),
@@ -180,18 +219,94 @@ impl Suite {
     }
 
     /// The resident container of a subject, unconfined (but for the network
-    /// where it needs none), as its row says it stays running.
+    /// where it needs none), as its row says it stays running, and ready.
     pub async fn resident(&self, subject: &Subject) -> Result<String, Failure> {
-        let residence = subject.row.residence.probe();
-        self.engine
-            .resident(
-                subject.image(),
-                residence,
-                &subject.row.resident_args,
-                &subject.row.unconfined(),
-            )
+        self.ready_container(subject, &subject.row.unconfined())
             .await
             .map_err(|error| Failure::probe(subject, error))
+    }
+
+    /// The ID of a running container of the subject under `confinement`,
+    /// ready, once per run and flags: a service started as its row says
+    /// and waited on until its readiness holds; a program that waits on
+    /// stdin, its resident, waited on too where its row gives a readiness.
+    /// A container that never became ready is an error every later caller
+    /// gets, so that each claim on it fails saying so.
+    pub async fn ready_container(
+        &self,
+        subject: &Subject,
+        confinement: &Confinement,
+    ) -> Result<String, ProbeError> {
+        self.ready(subject, confinement)
+            .await
+            .map(|ready| ready.id().to_owned())
+    }
+
+    /// [`Suite::ready_container`], with where its published ports are reached.
+    pub async fn ready(
+        &self,
+        subject: &Subject,
+        confinement: &Confinement,
+    ) -> Result<Arc<ReadyContainer>, ProbeError> {
+        // Rows of one image may start or wait for it otherwise: their life is in the key.
+        let row = &subject.row;
+        let readiness = row
+            .readiness()
+            .map(|(when, within)| format!("{} within {} ms", when.describe(), within.as_millis()));
+        let key = format!(
+            "{} {:?} {:?} {readiness:?} {}",
+            subject.image(),
+            row.residence,
+            row.resident_args,
+            confinement.identity()
+        );
+        let ready = self
+            .ready_containers
+            .get(&key, || async {
+                self.start_ready_container(subject, confinement)
+                    .await
+                    .map(Arc::new)
+                    .map_err(Arc::new)
+            })
+            .await;
+        ready.map_err(ProbeError::Earlier)
+    }
+
+    async fn start_ready_container(
+        &self,
+        subject: &Subject,
+        confinement: &Confinement,
+    ) -> Result<ReadyContainer, ProbeError> {
+        let row = &subject.row;
+        let readiness = row.readiness();
+        if row.is_service() {
+            let started = start_ready(
+                &self.engine,
+                subject.image(),
+                row,
+                confinement,
+                readiness.as_ref(),
+            )
+            .await?;
+            return Ok(ReadyContainer::Service(started));
+        }
+        let id = self
+            .engine
+            .resident(
+                subject.image(),
+                row.residence.probe(),
+                &row.resident_args,
+                confinement,
+            )
+            .await?;
+        if let Some((when, within)) = &readiness {
+            let reachable = Reachable {
+                id: &id,
+                addresses: &[],
+            };
+            self.engine.wait_ready(reachable, when, *within).await?;
+        }
+        Ok(ReadyContainer::Resident(id))
     }
 
     /// The image's file system, exported once per run and reading. A
@@ -332,6 +447,8 @@ impl Suite {
     /// Ends the run: removes what is left of its containers, and writes the
     /// report once, from everything observed.
     pub fn finish(&self) -> Result<PathBuf, std::io::Error> {
+        // Their removal runs on the runtime, so they are dropped inside it.
+        self.block_on(async { self.ready_containers.clear() });
         let _ = self.block_on(self.engine.remove_run_containers());
         self.report().write(&self.report_directory)?;
         Ok(self.report_directory.clone())

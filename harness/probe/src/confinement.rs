@@ -13,7 +13,11 @@ use testcontainers::bollard::models::HostConfig;
 pub const BACKSTOP_PIDS_LIMIT: i64 = 4096;
 pub const BACKSTOP_MEMORY_BYTES: i64 = 4 * 1024 * 1024 * 1024;
 
-/// A scratch directory's mount: writable, nothing on it runs, 1 MiB at most.
+/// A scratch directory's mount: writable, nothing on it runs, 1 MiB at
+/// most. Where the image has the directory, runc copies its content up and
+/// gives the mount the directory's mode, but root as its owner (Docker
+/// 20.10, runc 1.1): a user other than root writes there only if the
+/// image's directory is writable by all, as /tmp is (1777).
 const TMPFS_OPTIONS: &str = "rw,noexec,nosuid,size=1m";
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

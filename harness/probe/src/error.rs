@@ -59,9 +59,20 @@ pub enum ProbeError {
     /// takes too long. `what` says what, `bound` the limit.
     Bound { what: String, bound: String },
     /// A server that was not ready, as its readiness condition says, in time.
-    NotReady { condition: String, after: Duration },
-    /// A server whose log ended (it exited) before it was ready.
-    EndedBeforeReady { condition: String },
+    /// `last` is the last thing the wait saw (an exec probe's exit and
+    /// output), where it saw one.
+    NotReady {
+        condition: String,
+        after: Duration,
+        last: Option<String>,
+    },
+    /// A container that exited before it was ready, with its exit code and
+    /// the last line of its log, which usually says why.
+    EndedBeforeReady {
+        condition: String,
+        exit_code: Option<i64>,
+        last_line: Option<String>,
+    },
     /// The same failure as an earlier attempt at the same work, which is
     /// done once per run (such as starting a resident container).
     Earlier(Arc<ProbeError>),
@@ -182,13 +193,32 @@ impl fmt::Display for ProbeError {
                 "{what}, past the harness's bound of {bound}: an image's program or files are \
                  read within bounds, so that no image can exhaust the machine that checks it"
             ),
-            ProbeError::NotReady { condition, after } => write!(
-                f,
-                "not ready within {} ms: waited for {condition}",
-                after.as_millis()
-            ),
-            ProbeError::EndedBeforeReady { condition } => {
-                write!(f, "its log ended (its program exited) before {condition}")
+            ProbeError::NotReady {
+                condition,
+                after,
+                last,
+            } => {
+                write!(
+                    f,
+                    "not ready within {} ms: waited for {condition}",
+                    after.as_millis()
+                )?;
+                match last {
+                    Some(last) => write!(f, " (the last try: {last})"),
+                    None => Ok(()),
+                }
+            }
+            ProbeError::EndedBeforeReady {
+                condition,
+                exit_code,
+                last_line,
+            } => {
+                let code = exit_code.map_or_else(|| "unknown".to_owned(), |code| code.to_string());
+                write!(f, "it exited (code {code}) before {condition}")?;
+                match last_line {
+                    Some(line) => write!(f, "; the last line of its log: {line:?}"),
+                    None => Ok(()),
+                }
             }
             ProbeError::NotRunning { exit_code, said } => {
                 write!(

@@ -35,6 +35,7 @@ pub mod readiness;
 pub mod reaper;
 pub mod resident;
 pub mod run;
+pub mod signal_state;
 pub mod signatures;
 pub mod stop;
 

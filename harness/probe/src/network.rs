@@ -22,7 +22,7 @@ const MAX_ANSWER_BYTES: u64 = 64 * 1024;
 /// A running server container, removed when dropped.
 pub struct Serving {
     pub id: String,
-    /// Where this process reaches the first published port.
+    /// Where this process reaches the first published port (empty: none is).
     pub address: String,
     /// Each published port, and where this process reaches it.
     pub addresses: Vec<(u16, String)>,
@@ -30,6 +30,14 @@ pub struct Serving {
 }
 
 impl Serving {
+    /// The container as a readiness wait reaches it.
+    pub fn reachable(&self) -> crate::readiness::Reachable<'_> {
+        crate::readiness::Reachable {
+            id: &self.id,
+            addresses: &self.addresses,
+        }
+    }
+
     /// Where this process reaches the container's `port`, if published.
     pub fn address_of(&self, port: u16) -> Result<String, ProbeError> {
         self.addresses
@@ -88,10 +96,11 @@ impl Engine {
             let address = published_address(self.docker(), &started.id, image, port).await?;
             addresses.push((port, address));
         }
+        // A service ready by its log, an exec or its health publishes none.
         let address = addresses
             .first()
             .map(|(_, address)| address.clone())
-            .ok_or_else(|| ProbeError::missing(format!("a port to publish for {image}")))?;
+            .unwrap_or_default();
         Ok(Serving {
             id: started.id.clone(),
             address,

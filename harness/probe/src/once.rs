@@ -32,4 +32,16 @@ impl<V: Clone> OncePerKey<V> {
         };
         slot.get_or_init(make).await.clone()
     }
+
+    /// Drops every value, here: a value whose drop needs the async runtime
+    /// (a container removed) is cleared inside it.
+    pub fn clear(&self) {
+        let slots = std::mem::take(
+            &mut *self
+                .slots
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner()),
+        );
+        drop(slots);
+    }
 }

@@ -20,8 +20,10 @@
 use crate::confinement::Confinement;
 use crate::engine::{Engine, RequestLabel};
 use crate::error::ProbeError;
-use crate::network::{http_get_at, published_address};
+use crate::network::published_address;
+use crate::readiness::{Reachable, ReadyWhen};
 use crate::resident::{Fresh, Residence};
+use crate::signal_state::Disposition;
 use futures::StreamExt;
 use std::time::Duration;
 use testcontainers::bollard::errors::Error as BollardError;
@@ -34,16 +36,9 @@ use tokio::time::Instant;
 pub const DEFAULT_STOP_SIGNAL: &str = "SIGTERM";
 
 /// How long a container may take to be running its own program, not the
-/// runtime's init, once started.
+/// runtime's init, once started, and then to settle (see [`Readiness::Running`]).
 const EXEC_DEADLINE: Duration = Duration::from_secs(20);
 const EXEC_POLL: Duration = Duration::from_millis(20);
-/// Once its program runs, how long it is given to set up its signal
-/// handlers before it is asked to stop: what a program does first, before
-/// it reads input or listens (calc: its first call in `main`; Go: before
-/// `main`). A server is asked only once it answers, which is later.
-const HANDLERS_SETTLE: Duration = Duration::from_millis(100);
-/// How long a server may take to answer before it is asked to stop.
-const SERVER_READY_DEADLINE: Duration = Duration::from_secs(20);
 /// How long the engine may take to report the exit of the SIGKILLed twin:
 /// beyond it, the engine is too slow for a stop to be judged at all.
 const TWIN_DEADLINE: Duration = Duration::from_secs(60);
@@ -51,10 +46,13 @@ const TWIN_DEADLINE: Duration = Duration::from_secs(60);
 /// How the container shows that it is ready to be asked to stop.
 #[derive(Clone, Debug)]
 pub enum Readiness {
-    /// Its program runs (see [`HANDLERS_SETTLE`]).
+    /// Its program runs and has settled: its main process has a handler
+    /// for the signal installed, or is seen asleep twice in a row (waiting
+    /// on input or a child, its start done). No fixed time: a program slow
+    /// to install its handlers is waited for, up to [`EXEC_DEADLINE`].
     Running,
-    /// It answers `GET path` on `port`, published.
-    Answers { port: u16, path: String },
+    /// Ready as `when` says, within `within`, with `when`'s port published.
+    When { when: ReadyWhen, within: Duration },
 }
 
 /// One stop to try.
@@ -82,6 +80,9 @@ pub struct Stopped {
     /// How long the engine took to report the exit of the twin, killed with
     /// SIGKILL at the same moment: its share of any stop.
     pub engine_share: Duration,
+    /// What the main process did with the signal when it was sent, as the
+    /// kernel recorded it; `None` where the engine did not show it.
+    pub disposition: Option<Disposition>,
 }
 
 impl Stopped {
@@ -116,6 +117,11 @@ impl Engine {
             self.start_ready_to_stop(request, &label)
         )?;
         let signal = request.signal.clone();
+        let disposition = self
+            .main_process_signals(&subject.id)
+            .await
+            .ok()
+            .and_then(|state| state.disposition(&signal));
         // Waiting starts before the signals, so that a fast exit is not missed.
         let mut subject_waiting = self
             .docker()
@@ -161,6 +167,7 @@ impl Engine {
             signal,
             outcome,
             engine_share,
+            disposition,
         })
     }
 
@@ -173,7 +180,7 @@ impl Engine {
     ) -> Result<Fresh, ProbeError> {
         let image = &request.image;
         let ports: Vec<u16> = match &request.readiness {
-            Readiness::Answers { port, .. } => vec![*port],
+            Readiness::When { when, .. } => when.port().into_iter().collect(),
             Readiness::Running => vec![],
         };
         let started = self
@@ -189,14 +196,51 @@ impl Engine {
         match &request.readiness {
             Readiness::Running => {
                 self.wait_for_its_program(&started.id, image).await?;
-                tokio::time::sleep(HANDLERS_SETTLE).await;
+                self.wait_settled(&started.id, image, &request.signal)
+                    .await?;
             }
-            Readiness::Answers { port, path } => {
-                let address = published_address(self.docker(), &started.id, image, *port).await?;
-                http_get_at(self, &started.id, &address, path, SERVER_READY_DEADLINE).await?;
+            Readiness::When { when, within } => {
+                let mut addresses = Vec::new();
+                for &port in &ports {
+                    let address =
+                        published_address(self.docker(), &started.id, image, port).await?;
+                    addresses.push((port, address));
+                }
+                let reachable = Reachable {
+                    id: &started.id,
+                    addresses: &addresses,
+                };
+                self.wait_ready(reachable, when, *within).await?;
             }
         }
         Ok(started)
+    }
+
+    /// Waits until the main process catches `signal`, or is seen asleep on
+    /// two readings in a row (see [`Readiness::Running`]).
+    async fn wait_settled(&self, id: &str, image: &str, signal: &str) -> Result<(), ProbeError> {
+        let until = Instant::now() + EXEC_DEADLINE;
+        let mut asleep_before = false;
+        loop {
+            let state = self.main_process_signals(id).await?;
+            if state.disposition(signal) == Some(Disposition::Caught)
+                || (state.is_asleep() && asleep_before)
+            {
+                return Ok(());
+            }
+            asleep_before = state.is_asleep();
+            if Instant::now() >= until {
+                return Err(ProbeError::StillRunning {
+                    after: EXEC_DEADLINE,
+                    left: Some(format!(
+                        "a container of {image} whose main process neither caught {signal} \
+                         nor waited (state {}) when it was to be asked to stop",
+                        state.state
+                    )),
+                });
+            }
+            tokio::time::sleep(EXEC_POLL).await;
+        }
     }
 
     async fn send_signal(&self, id: &str, image: &str, signal: &str) -> Result<(), ProbeError> {

@@ -95,7 +95,7 @@ async fn wait_for_a_flood_to_say_listening(
         test: std::sync::Arc::new(|line: &str| line == "listening"),
         shown: "/^listening$/".to_owned(),
     };
-    engine.wait_ready(&serving, &never, within).await
+    engine.wait_ready(serving.reachable(), &never, within).await
 }
 
 #[test]

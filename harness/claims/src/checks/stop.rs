@@ -3,6 +3,7 @@
 
 use crate::row::StopClaim;
 use crate::verdict::{Mismatch, Problem, plain};
+use image_probe::signal_state::Disposition;
 use image_probe::stop::{StopOutcome, Stopped};
 
 /// What the claim expects, in words: "exit code 143 within 1000 ms".
@@ -25,10 +26,33 @@ pub fn observed(stopped: &Stopped) -> String {
         ),
         StopOutcome::StillRunning { after } => format!(
             "still running {} ms after {} ({share} ms of it the engine's, a SIGKILLed twin's \
-             exit): its main process ignored the signal, and docker stop would wait for its \
-             SIGKILL",
+             exit): {}, and docker stop would end it with SIGKILL",
             after.as_millis(),
-            stopped.signal
+            stopped.signal,
+            why_still_running(stopped)
+        ),
+    }
+}
+
+/// What the kernel's record of the main process, read as the signal was
+/// sent, says of a process still running: only what was observed.
+fn why_still_running(stopped: &Stopped) -> String {
+    let signal = &stopped.signal;
+    match stopped.disposition {
+        Some(Disposition::Caught) => format!(
+            "its main process had a handler for {signal} installed (SigCgt) when it was sent, \
+             and did not exit in time"
+        ),
+        Some(Disposition::Ignored) => {
+            format!("its main process ignores {signal} (SigIgn)")
+        }
+        Some(Disposition::Default) => format!(
+            "its main process had no handler for {signal} when it was sent, and the kernel \
+             drops a signal a container's PID 1 does not handle"
+        ),
+        None => format!(
+            "what its main process did with {signal} could not be read (docker top showed no \
+             signal masks)"
         ),
     }
 }
@@ -106,6 +130,7 @@ mod tests {
             signal: "SIGTERM".to_owned(),
             outcome,
             engine_share: Duration::from_millis(engine_share_ms),
+            disposition: Some(Disposition::Default),
         }
     }
 
@@ -130,8 +155,9 @@ mod tests {
             Some(
                 "calc:bloated\n  asked to stop with SIGTERM: expected exit code 143 \
                  within 1000 ms, observed still running 1000 ms after SIGTERM (0 ms of it \
-                 the engine's, a SIGKILLed twin's exit): its main process ignored the \
-                 signal, and docker stop would wait for its SIGKILL"
+                 the engine's, a SIGKILLed twin's exit): its main process had no handler for \
+                 SIGTERM when it was sent, and the kernel drops a signal a container's PID 1 \
+                 does not handle, and docker stop would end it with SIGKILL"
             )
         );
     }

@@ -22,7 +22,7 @@ pub const ANY_USER: &str = "1000650000:0";
 pub async fn smoke_run_passes_as_any_user(suite: &Suite, row: &Arc<Row>) -> Verdict {
     let subject = suite.subject(row).await?;
     let confinement = row.unconfined().as_user(ANY_USER);
-    let observed = observe_smoke(suite.engine(), subject.image(), &row.smoke, &confinement)
+    let observed = observe_smoke(suite.engine(), subject.image(), row, &confinement)
         .await
         .map_err(|error| Failure::probe(&subject, error))?;
     let evidence = match &observed {

@@ -96,13 +96,8 @@ async fn exec_command(
     confinement: &Confinement,
 ) -> Result<Outcome, Failure> {
     let engine = suite.engine();
-    let container = engine
-        .resident(
-            subject.image(),
-            subject.row.residence.probe(),
-            &subject.row.resident_args,
-            confinement,
-        )
+    let container = suite
+        .ready_container(subject, confinement)
         .await
         .map_err(|error| Failure::probe(subject, error))?;
     let request = exec_request(subject, command);

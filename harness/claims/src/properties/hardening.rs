@@ -30,7 +30,7 @@ pub async fn smoke_run_works_under_the_hardened_flags(suite: &Suite, row: &Arc<R
     if row.negative_control {
         return prove_the_flags_bite(suite, &subject, &confinement).await;
     }
-    let observed = observe_smoke(suite.engine(), subject.image(), &row.smoke, &confinement)
+    let observed = observe_smoke(suite.engine(), subject.image(), row, &confinement)
         .await
         .map_err(|error| Failure::probe(&subject, error))?;
     let what = format!("{} under {}", row.smoke.describe(), confinement.describe());

@@ -15,6 +15,7 @@ pub mod inventory;
 pub mod minimality;
 pub mod reproducibility;
 pub mod seccomp;
+pub mod service;
 pub mod shell;
 pub mod size;
 pub mod smoke;
@@ -79,7 +80,12 @@ pub const ROW_PROPERTIES: &[RowProperty] = &[
     row_property!(smoke::smoke_run_gives_its_expected_output, |_| true),
     row_property!(any_user::smoke_run_passes_as_any_user, |row| row
         .claims
-        .any_user),
+        .any_user
+        && !row.is_service()),
+    row_property!(service::service_is_ready_as_any_user, |row| row
+        .claims
+        .any_user
+        && row.is_service()),
     row_property!(health::engine_reports_the_image_healthy, |row| row
         .claims
         .healthy_within_ms
@@ -123,10 +129,16 @@ pub const ROW_PROPERTIES: &[RowProperty] = &[
         row.claims.size.is_some() || row.claims.size_over_base.is_some()
     }),
     row_property!(hardening::smoke_run_works_under_the_hardened_flags, |row| {
-        row.claims.hardened.is_some()
+        row.claims.hardened.is_some() && !row.is_service()
+    }),
+    row_property!(service::service_is_ready_under_the_hardened_flags, |row| {
+        row.claims.hardened.is_some() && row.is_service()
     }),
     row_property!(seccomp::smoke_run_works_under_the_seccomp_profile, |row| {
-        row.claims.seccomp.is_some()
+        row.claims.seccomp.is_some() && !row.is_service()
+    }),
+    row_property!(service::service_is_ready_under_the_seccomp_profile, |row| {
+        row.claims.seccomp.is_some() && row.is_service()
     }),
 ];
 

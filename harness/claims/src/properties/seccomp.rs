@@ -74,7 +74,7 @@ pub async fn smoke_run_works_under_the_seccomp_profile(suite: &Suite, row: &Arc<
     if row.negative_control {
         return prove_the_profile_bites(suite, &subject, &profile, &confinement).await;
     }
-    let observed = observe_smoke(suite.engine(), subject.image(), &row.smoke, &confinement)
+    let observed = observe_smoke(suite.engine(), subject.image(), row, &confinement)
         .await
         .map_err(|error| Failure::probe(&subject, error))?;
     let what = format!(

@@ -4,22 +4,20 @@
 use super::Verdict;
 use crate::command::Pattern;
 use crate::failure::Failure;
-use crate::row::{Ready, ReadyCondition, Row, Smoke};
-use crate::smoke::{SERVER_DEADLINE, ask_server, observe_smoke, verdict};
+use crate::row::{ReadyCondition, Row};
+use crate::service::start_ready;
+use crate::smoke::{observe_smoke, verdict};
 use crate::suite::Suite;
 use image_probe::ProbeError;
+use image_probe::readiness::ReadyWhen;
 use std::sync::Arc;
+use std::time::Duration;
 
 pub async fn smoke_run_gives_its_expected_output(suite: &Suite, row: &Arc<Row>) -> Verdict {
     let subject = suite.subject(row).await?;
-    let observed = observe_smoke(
-        suite.engine(),
-        subject.image(),
-        &row.smoke,
-        &row.unconfined(),
-    )
-    .await
-    .map_err(|error| Failure::probe(&subject, error))?;
+    let observed = observe_smoke(suite.engine(), subject.image(), row, &row.unconfined())
+        .await
+        .map_err(|error| Failure::probe(&subject, error))?;
     // A negative control's smoke run is no claim: it must work, or its
     // other checks would fail for the wrong reason.
     verdict(&subject.label, &row.smoke.describe(), &row.smoke, &observed).map_err(Failure::Refuted)
@@ -29,24 +27,17 @@ pub async fn smoke_run_gives_its_expected_output(suite: &Suite, row: &Arc<Row>) 
 const NEVER_LOGGED: &str = "^image-claims: a line no server writes$";
 
 /// How long the never-ready server is waited on.
-const NEVER_READY_WITHIN_MS: u64 = 1500;
+const NEVER_READY_WITHIN: Duration = Duration::from_millis(1500);
 
-/// The readiness wait can fail: the first server row that waits on a log
-/// line, waited on for a line it never writes, fails as not ready in time,
-/// and is not asked anyway.
+/// The readiness wait can fail: the first service row that waits on a log
+/// line, waited on for a line it never writes, fails as not ready in time.
 pub async fn a_server_never_ready_fails_as_not_ready(suite: &Suite) -> Verdict {
-    let candidate = suite.rows().iter().find_map(|row| match &row.smoke {
-        Smoke::Http(run)
-            if run
-                .ready
-                .as_ref()
-                .is_some_and(|ready| matches!(ready.condition, ReadyCondition::Log(_))) =>
-        {
-            Some((row, run))
-        }
-        _ => None,
+    let candidate = suite.rows().iter().find(|row| {
+        row.ready
+            .as_ref()
+            .is_some_and(|ready| matches!(ready.condition, ReadyCondition::Log(_)))
     });
-    let Some((row, run)) = candidate else {
+    let Some(row) = candidate else {
         suite.report().not_proven.push(
             "that a server never ready fails as not ready: no row's server waits on a log line"
                 .to_owned(),
@@ -54,32 +45,32 @@ pub async fn a_server_never_ready_fails_as_not_ready(suite: &Suite) -> Verdict {
         return Ok(());
     };
     let subject = suite.subject(row).await?;
-    let mut never = run.clone();
     let never_logged =
         Pattern::new(NEVER_LOGGED).map_err(|problem| Failure::row(&subject, problem))?;
-    never.ready = Some(Ready {
-        condition: ReadyCondition::Log(never_logged),
-        within_ms: NEVER_READY_WITHIN_MS,
-    });
-    let asked = ask_server(
+    let regex = never_logged.0.clone();
+    let never = ReadyWhen::LogLine {
+        test: Arc::new(move |line: &str| regex.is_match(line)),
+        shown: format!("/{never_logged}/"),
+    };
+    let started = start_ready(
         suite.engine(),
         subject.image(),
-        &never,
+        row,
         &row.unconfined(),
-        SERVER_DEADLINE,
+        Some(&(never, NEVER_READY_WITHIN)),
     )
     .await;
-    let gave = match asked {
+    let gave = match started {
         Err(ProbeError::NotReady { .. }) => return Ok(()),
-        Ok(answer) => format!("an answer, status {}", answer.status),
+        Ok(_) => "ready".to_owned(),
         Err(error) => error.to_string(),
     };
     Err(Failure::row(
         &subject,
         format!(
-            "waited on for a log line it never writes ({NEVER_LOGGED}) for \
-             {NEVER_READY_WITHIN_MS} ms, the server should have failed as not ready, but it \
-             gave: {gave}"
+            "waited on for a log line it never writes ({NEVER_LOGGED}) for {} ms, the server \
+             should have failed as not ready, but it gave: {gave}",
+            NEVER_READY_WITHIN.as_millis()
         ),
     ))
 }

@@ -10,7 +10,7 @@ use super::seccomp::{checkable_here, profile_of};
 use crate::checks::stop::{exited_late, observed, observed_briefly, stops_when_asked};
 use crate::failure::Failure;
 use crate::judge::judge;
-use crate::row::{Row, Smoke, StopClaim};
+use crate::row::{Row, StopClaim};
 use crate::subject::Subject;
 use crate::suite::Suite;
 use crate::verdict::{Evidence, Mismatch};
@@ -96,14 +96,12 @@ async fn ask_to_stop(
     confinement: &Confinement,
 ) -> Result<Stopped, Failure> {
     let row = &subject.row;
-    // A server is asked to stop once it answers, as a load balancer would
-    // have it; any other image once its program runs.
-    let readiness = match &row.smoke {
-        Smoke::Http(run) => Readiness::Answers {
-            port: run.port,
-            path: run.path.clone(),
-        },
-        Smoke::Command(_) => Readiness::Running,
+    // A container is asked to stop once it is ready, as an orchestrator
+    // stops a service it has seen ready; one with no readiness (a program
+    // waiting on stdin) once its program has settled.
+    let readiness = match row.readiness() {
+        Some((when, within)) => Readiness::When { when, within },
+        None => Readiness::Running,
     };
     let request = StopRequest {
         image: subject.image().to_owned(),
@@ -158,6 +156,7 @@ mod tests {
             signal: "SIGTERM".to_owned(),
             outcome,
             engine_share: Duration::from_millis(engine_share_ms),
+            disposition: None,
         }
     }
 

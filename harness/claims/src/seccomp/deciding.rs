@@ -112,7 +112,7 @@ impl Deciding {
     pub fn decides(&self, call: &str) -> bool {
         match &self.smoke {
             Smoke::Command(run) => run.decides.iter().any(|decided| decided == call),
-            Smoke::Http(_) => false,
+            Smoke::Http(_) | Smoke::BecomingReady => false,
         }
     }
 
@@ -133,6 +133,7 @@ impl Deciding {
         observe(
             suite.engine(),
             subject.image(),
+            &subject.row,
             &self.smoke,
             confinement,
             deadline,

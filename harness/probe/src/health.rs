@@ -7,6 +7,7 @@ use crate::engine::Engine;
 use crate::error::ProbeError;
 use crate::resident::Residence;
 use std::time::Duration;
+use testcontainers::bollard::models::HealthcheckResult;
 use tokio::time::Instant;
 
 /// How often the container's health is read.
@@ -24,6 +25,19 @@ pub struct Health {
     pub after: Duration,
     /// What the last check printed and exited, as the engine kept it.
     pub last_check: Option<String>,
+}
+
+/// A healthcheck's exit code and output, its output cut to [`MAX_SHOWN_OUTPUT`] characters.
+pub(crate) fn check_said(check: &HealthcheckResult) -> String {
+    let output: String = check
+        .output
+        .clone()
+        .unwrap_or_default()
+        .trim_end()
+        .chars()
+        .take(MAX_SHOWN_OUTPUT)
+        .collect();
+    format!("exit {}, output {output:?}", check.exit_code.unwrap_or(-1))
 }
 
 impl Engine {
@@ -58,17 +72,7 @@ impl Engine {
                 .status
                 .map(|status| status.to_string())
                 .unwrap_or_default();
-            let last_check = health.log.unwrap_or_default().last().map(|check| {
-                let output: String = check
-                    .output
-                    .clone()
-                    .unwrap_or_default()
-                    .trim_end()
-                    .chars()
-                    .take(MAX_SHOWN_OUTPUT)
-                    .collect();
-                format!("exit {}, output {output:?}", check.exit_code.unwrap_or(-1))
-            });
+            let last_check = health.log.unwrap_or_default().last().map(check_said);
             let decided = status == "healthy" || status == "unhealthy";
             let exited = state.running != Some(true);
             if decided || exited || since.elapsed() >= within {

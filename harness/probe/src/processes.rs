@@ -77,7 +77,24 @@ impl fmt::Display for ProcessUser {
 impl Engine {
     /// The users of every process of a running container (`docker top`).
     pub async fn process_users(&self, container: &str) -> Result<Vec<ProcessUser>, ProbeError> {
-        let options = TopOptionsBuilder::new().ps_args(PS_COLUMNS).build();
+        let top = self.top(container, PS_COLUMNS).await?;
+        let column = |name: &str| top.column(name);
+        let at = Columns {
+            ruid: column("RUID")?,
+            euid: column("EUID")?,
+            suid: column("SUID")?,
+            rgid: column("RGID")?,
+            egid: column("EGID")?,
+            sgid: column("SGID")?,
+            supgid: column("SUPGID")?,
+            command: column("COMMAND")?,
+        };
+        top.rows.iter().map(|row| at.read(row)).collect()
+    }
+
+    /// `docker top CONTAINER PS_ARGS`, within its deadline.
+    pub(crate) async fn top(&self, container: &str, ps_args: &str) -> Result<Top, ProbeError> {
+        let options = TopOptionsBuilder::new().ps_args(ps_args).build();
         let listing = async {
             self.docker()
                 .top_processes(container, Some(options))
@@ -90,33 +107,31 @@ impl Engine {
             listing,
         )
         .await?;
-        let titles = top.titles.unwrap_or_default();
-        let column = |name: &str| {
-            titles
-                .iter()
-                .position(|title| title == name)
-                .ok_or_else(|| {
-                    ProbeError::missing(format!(
-                        "{name} column in docker top, only {}",
-                        titles.join(", ")
-                    ))
-                })
-        };
-        let at = Columns {
-            ruid: column("RUID")?,
-            euid: column("EUID")?,
-            suid: column("SUID")?,
-            rgid: column("RGID")?,
-            egid: column("EGID")?,
-            sgid: column("SGID")?,
-            supgid: column("SUPGID")?,
-            command: column("COMMAND")?,
-        };
-        top.processes
-            .unwrap_or_default()
+        Ok(Top {
+            titles: top.titles.unwrap_or_default(),
+            rows: top.processes.unwrap_or_default(),
+        })
+    }
+}
+
+/// What `docker top` listed: its column titles, and a row per process.
+pub(crate) struct Top {
+    pub titles: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+}
+
+impl Top {
+    /// Where the column titled `name` is.
+    pub fn column(&self, name: &str) -> Result<usize, ProbeError> {
+        self.titles
             .iter()
-            .map(|row| at.read(row))
-            .collect()
+            .position(|title| title == name)
+            .ok_or_else(|| {
+                ProbeError::missing(format!(
+                    "{name} column in docker top, only {}",
+                    self.titles.join(", ")
+                ))
+            })
     }
 }
 

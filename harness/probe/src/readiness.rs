@@ -7,6 +7,7 @@
 
 use crate::engine::Engine;
 use crate::error::ProbeError;
+use crate::health::check_said;
 use crate::network::http_get_at;
 use crate::resident::ExecRequest;
 use futures::StreamExt;
@@ -272,20 +273,9 @@ impl Engine {
                 return Ok(());
             }
             if let Some(check) = health.log.unwrap_or_default().last() {
-                let output: String = check
-                    .output
-                    .clone()
-                    .unwrap_or_default()
-                    .trim_end()
-                    .chars()
-                    .take(MAX_SHOWN)
-                    .collect();
                 note(
                     last,
-                    format!(
-                        "{status}, its last check exit {}, output {output:?}",
-                        check.exit_code.unwrap_or(-1)
-                    ),
+                    format!("{status}, its last check {}", check_said(check)),
                 );
             }
             tokio::time::sleep(STATE_POLL).await;

@@ -7,10 +7,9 @@
 //! before any handler existed, which the kernel drops for a container's
 //! PID 1.
 
-use crate::deadline::{self, within};
 use crate::engine::Engine;
 use crate::error::ProbeError;
-use testcontainers::bollard::query_parameters::TopOptionsBuilder;
+use crate::processes::Top;
 
 /// What `docker top` is asked for: the masks as hexadecimal, the state
 /// letter (`S`: asleep, waiting), and the pid column the engine needs.
@@ -137,50 +136,22 @@ impl Engine {
             .and_then(|state| state.pid)
             .filter(|pid| *pid > 0)
             .ok_or_else(|| ProbeError::missing("a main process: the container is not running"))?;
-        let options = TopOptionsBuilder::new().ps_args(PS_COLUMNS).build();
-        let listing = async {
-            self.docker()
-                .top_processes(container, Some(options))
-                .await
-                .map_err(|e| ProbeError::engine("list its processes (docker top)", e))
-        };
-        let top = within(
-            deadline::PROCESS_LISTING,
-            "listing its processes (docker top)",
-            listing,
-        )
-        .await?;
-        let titles = top.titles.unwrap_or_default();
-        let rows = top.processes.unwrap_or_default();
-        read_main_process(&titles, &rows, &pid.to_string())
+        let top = self.top(container, PS_COLUMNS).await?;
+        read_main_process(&top, &pid.to_string())
     }
 }
 
 /// The row of `pid` in a `docker top` listing of [`PS_COLUMNS`].
-fn read_main_process(
-    titles: &[String],
-    rows: &[Vec<String>],
-    pid: &str,
-) -> Result<SignalState, ProbeError> {
-    let column = |name: &str| {
-        titles
-            .iter()
-            .position(|title| title == name)
-            .ok_or_else(|| {
-                ProbeError::missing(format!(
-                    "{name} column in docker top, only {}",
-                    titles.join(", ")
-                ))
-            })
-    };
+fn read_main_process(top: &Top, pid: &str) -> Result<SignalState, ProbeError> {
     let (pid_at, stat_at, caught_at, ignored_at, command_at) = (
-        column("PID")?,
-        column("STAT")?,
-        column("CAUGHT")?,
-        column("IGNORED")?,
-        column("COMMAND")?,
+        top.column("PID")?,
+        top.column("STAT")?,
+        top.column("CAUGHT")?,
+        top.column("IGNORED")?,
+        top.column("COMMAND")?,
     );
-    let row = rows
+    let row = top
+        .rows
         .iter()
         .find(|row| row.get(pid_at).is_some_and(|value| value == pid))
         .ok_or_else(|| ProbeError::missing(format!("the main process {pid} in docker top")))?;
@@ -224,19 +195,21 @@ mod tests {
 
     #[test]
     fn the_main_process_is_read_by_its_pid_and_its_masks_tell_the_disposition() {
-        let titles = words(&["PID", "STAT", "CAUGHT", "IGNORED", "COMMAND"]);
-        let rows = vec![
-            words(&["4120", "Ss", "0000000000000000", "0000000000000000", "sh"]),
-            words(&["4121", "S", "0000000000004002", "0000000000001000", "calc"]),
-        ];
-        let child = read_main_process(&titles, &rows, "4121").expect("its row");
+        let top = Top {
+            titles: words(&["PID", "STAT", "CAUGHT", "IGNORED", "COMMAND"]),
+            rows: vec![
+                words(&["4120", "Ss", "0000000000000000", "0000000000000000", "sh"]),
+                words(&["4121", "S", "0000000000004002", "0000000000001000", "calc"]),
+            ],
+        };
+        let child = read_main_process(&top, "4121").expect("its row");
         assert_eq!(child.disposition("SIGTERM"), Some(Disposition::Caught));
         assert_eq!(child.disposition("SIGINT"), Some(Disposition::Caught));
         assert_eq!(child.disposition("SIGPIPE"), Some(Disposition::Ignored));
         assert_eq!(child.disposition("SIGHUP"), Some(Disposition::Default));
-        let shell = read_main_process(&titles, &rows, "4120").expect("its row");
+        let shell = read_main_process(&top, "4120").expect("its row");
         assert_eq!(shell.disposition("SIGTERM"), Some(Disposition::Default));
         assert!(shell.is_asleep());
-        assert!(read_main_process(&titles, &rows, "1").is_err());
+        assert!(read_main_process(&top, "1").is_err());
     }
 }

@@ -4,9 +4,12 @@
 //! its readiness holds. Every runtime claim of a service is judged on a
 //! container that got this far, never on one still starting.
 
-use crate::row::Row;
-use image_probe::network::Serving;
+use crate::command::CommandRun;
+use crate::row::{Row, Smoke};
+use crate::subject::Subject;
+use image_probe::network::{Serving, http_get};
 use image_probe::readiness::ReadyWhen;
+use image_probe::resident::{EXEC_DEADLINE, ExecRequest};
 use image_probe::run::RunRequest;
 use image_probe::{Confinement, Engine, ProbeError};
 use std::time::Duration;
@@ -83,6 +86,98 @@ pub async fn start_ready(
     }
 }
 
+/// What `docker exec` runs for `command`: the entrypoint it names, else
+/// the image's, then its arguments, else the image's CMD, as `docker run
+/// IMAGE ARGS` composes them.
+pub fn exec_request(subject: &Subject, command: &CommandRun) -> ExecRequest {
+    let config = &subject.facts.config;
+    let entrypoint = command.entrypoint.as_ref().unwrap_or(&config.entrypoint);
+    let args = command.arguments();
+    // An entrypoint given replaces the image's CMD too, as --entrypoint does.
+    let args = match (args.is_empty(), command.entrypoint.is_some()) {
+        (true, false) => config.cmd.clone(),
+        _ => args,
+    };
+    ExecRequest {
+        command: entrypoint.iter().cloned().chain(args).collect(),
+        env: command.environment(),
+        user: command.user.clone(),
+        workdir: command.workdir.clone(),
+    }
+}
+
+/// A service's whole life under `confinement`: started, ready, asked its
+/// smoke request (a server's), each of its commands exec'd in it (where
+/// `with_commands`), then sent its first stop claim's signal, after which
+/// it must exit with the claimed code in time. `Ok(None)` when every step
+/// passed; `Ok(Some(step))` names the first that did not. A seccomp
+/// profile derived or proven on this run allows what the stop needs, not
+/// only what the start does.
+pub async fn live(
+    engine: &Engine,
+    subject: &Subject,
+    confinement: &Confinement,
+    with_commands: bool,
+) -> Result<Option<String>, ProbeError> {
+    let row = &subject.row;
+    let image = subject.image();
+    let readiness = row.readiness();
+    let started = start_ready(engine, image, row, confinement, readiness.as_ref()).await?;
+    if let Smoke::Http(run) = &row.smoke {
+        let answer = http_get(engine, &started.serving, &run.path, SERVER_ANSWER).await?;
+        if (answer.status, answer.body.as_str()) != (run.status, run.body.as_str()) {
+            return Ok(Some(format!(
+                "{}: status {}, body {:?}",
+                row.smoke.describe(),
+                answer.status,
+                answer.body
+            )));
+        }
+    }
+    let commands = if with_commands {
+        row.commands.as_slice()
+    } else {
+        &[]
+    };
+    for command in commands {
+        let request = exec_request(subject, command);
+        let input = command.input();
+        let outcome = engine
+            .exec_request(started.id(), &request, input.as_deref(), EXEC_DEADLINE)
+            .await?;
+        if !command.differences(&outcome).is_empty() {
+            return Ok(Some(format!(
+                "{}: exit {}, stdout {:?}",
+                command.describe(),
+                outcome.code,
+                outcome.stdout
+            )));
+        }
+    }
+    let Some(claim) = row.claims.stops.first() else {
+        return Ok(None);
+    };
+    let signal = claim
+        .signal
+        .clone()
+        .unwrap_or_else(|| subject.facts.config.stop_signal_sent());
+    let within = Duration::from_millis(claim.within_ms);
+    let exit = engine
+        .signal_and_wait(started.id(), image, &signal, within)
+        .await?;
+    Ok(match exit {
+        Some(code) if code == claim.exit_code => None,
+        Some(code) => Some(format!("asked to stop with {signal}: exit code {code}")),
+        None => Some(format!(
+            "asked to stop with {signal}: still running after {} ms",
+            claim.within_ms
+        )),
+    })
+}
+
+/// How long a server may take to answer, once ready, in a life run.
+const SERVER_ANSWER: Duration = Duration::from_secs(10);
+
 /// Whether `error` says the container never became ready: it exited
 /// first, or its readiness did not hold in time. That is an observation
 /// of the image, judged as a claim, not a failure to observe.
@@ -91,5 +186,61 @@ pub fn never_ready(error: &ProbeError) -> bool {
         ProbeError::NotReady { .. } | ProbeError::EndedBeforeReady { .. } => true,
         ProbeError::Earlier(earlier) => never_ready(earlier),
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::subject::made_up;
+    use image_probe::ImageConfig;
+
+    fn subject(entrypoint: &[&str], cmd: &[&str]) -> Subject {
+        let words = |list: &[&str]| list.iter().map(|word| (*word).to_owned()).collect();
+        let config = ImageConfig {
+            entrypoint: words(entrypoint),
+            cmd: words(cmd),
+            ..ImageConfig::default()
+        };
+        made_up(
+            "name = \"row\"\nreference = \"image:1\"\nsmoke = { stdout = \"\" }\n",
+            config,
+        )
+    }
+
+    fn command(text: &str) -> CommandRun {
+        toml::from_str(&format!("{text}\nstdout = \"\"")).expect("a command")
+    }
+
+    #[test]
+    fn an_exec_composes_entrypoint_and_arguments_as_docker_run_does() {
+        let busybox = subject(&["/bin/busybox"], &["cat"]);
+        let cases = [
+            ("", vec!["/bin/busybox", "cat"]),
+            (
+                "args = [\"echo\", \"hi\"]",
+                vec!["/bin/busybox", "echo", "hi"],
+            ),
+            (
+                "entrypoint = [\"/bin/sh\", \"-c\"]\nargs = [\"true\"]",
+                vec!["/bin/sh", "-c", "true"],
+            ),
+            // --entrypoint drops the image's CMD.
+            ("entrypoint = [\"/bin/busybox\"]", vec!["/bin/busybox"]),
+        ];
+        for (written, expected) in cases {
+            let request = exec_request(&busybox, &command(written));
+            assert_eq!(request.command, expected, "{written}");
+        }
+        let with = command("env = { A = \"1\" }\nuser = \"1234\"\nworkdir = \"/tmp\"");
+        let request = exec_request(&busybox, &with);
+        assert_eq!(
+            (request.env, request.user, request.workdir),
+            (
+                vec!["A=1".to_owned()],
+                Some("1234".to_owned()),
+                Some("/tmp".to_owned())
+            )
+        );
     }
 }

@@ -24,6 +24,9 @@ pub enum Observed {
     Answered(HttpAnswer),
     /// The service became ready, after this long.
     BecameReady(Duration),
+    /// A service's life (see [`crate::service::live`]): `None` when every
+    /// step passed, else the first that did not.
+    Lived(Option<String>),
 }
 
 /// A command run of `image` under `confinement`, within `deadline`.
@@ -155,6 +158,8 @@ pub fn describe(observed: &Observed) -> String {
         ),
         Observed::Answered(answer) => format!("status {}, body {:?}", answer.status, answer.body),
         Observed::BecameReady(after) => format!("ready after {} ms", after.as_millis()),
+        Observed::Lived(None) => "started, ready, asked and stopped as claimed".to_owned(),
+        Observed::Lived(Some(step)) => step.clone(),
     }
 }
 

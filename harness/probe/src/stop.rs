@@ -243,6 +243,29 @@ impl Engine {
         }
     }
 
+    /// Sends `signal` to the running container `id` and waits up to
+    /// `within` for its exit: its exit code, or `None` while it still runs.
+    /// No twin: for a run that only needs to know whether it stopped.
+    pub async fn signal_and_wait(
+        &self,
+        id: &str,
+        image: &str,
+        signal: &str,
+        within: Duration,
+    ) -> Result<Option<i64>, ProbeError> {
+        let mut waiting = self
+            .docker()
+            .wait_container(id, None::<WaitContainerOptions>);
+        self.send_signal(id, image, signal).await?;
+        match tokio::time::timeout(within, waiting.next()).await {
+            Err(_) => Ok(None),
+            Ok(Some(Ok(exit))) => Ok(Some(exit.status_code)),
+            Ok(Some(Err(BollardError::DockerContainerWaitError { code, .. }))) => Ok(Some(code)),
+            Ok(Some(Err(error))) => Err(ProbeError::engine(format!("wait for {image}"), error)),
+            Ok(None) => Err(ProbeError::missing(format!("exit status of {image}"))),
+        }
+    }
+
     async fn send_signal(&self, id: &str, image: &str, signal: &str) -> Result<(), ProbeError> {
         self.docker()
             .kill_container(

@@ -18,10 +18,11 @@ use crate::failure::Failure;
 use crate::judge::judge;
 use crate::row::Row;
 use crate::seccomp::profile::Profile;
+use crate::service::exec_request;
 use crate::subject::Subject;
 use crate::suite::Suite;
 use crate::verdict::{Evidence, Mismatch};
-use image_probe::resident::{EXEC_DEADLINE, ExecRequest};
+use image_probe::resident::EXEC_DEADLINE;
 use image_probe::{Confinement, Outcome};
 use std::sync::Arc;
 
@@ -66,26 +67,6 @@ fn commands_confinement(subject: &Subject) -> Result<Confinement, Failure> {
     let profile =
         Profile::load(&seccomp.profile).map_err(|problem| Failure::row(subject, problem))?;
     Ok(hardened.with_seccomp_profile(profile.json.to_string()))
-}
-
-/// What `docker exec` runs for `command`: the entrypoint it names, else
-/// the image's, then its arguments, else the image's CMD, as `docker run
-/// IMAGE ARGS` composes them.
-pub fn exec_request(subject: &Subject, command: &CommandRun) -> ExecRequest {
-    let config = &subject.facts.config;
-    let entrypoint = command.entrypoint.as_ref().unwrap_or(&config.entrypoint);
-    let args = command.arguments();
-    // An entrypoint given replaces the image's CMD too, as --entrypoint does.
-    let args = match (args.is_empty(), command.entrypoint.is_some()) {
-        (true, false) => config.cmd.clone(),
-        _ => args,
-    };
-    ExecRequest {
-        command: entrypoint.iter().cloned().chain(args).collect(),
-        env: command.environment(),
-        user: command.user.clone(),
-        workdir: command.workdir.clone(),
-    }
 }
 
 /// Runs `command` in the resident of `subject` under `confinement`.
@@ -158,59 +139,3 @@ pub fn first_line_said(observed: &Outcome) -> Option<String> {
 /// The most characters of a line kept as evidence: fewer than a message
 /// shows of a line, so that the message holds all of it.
 const EVIDENCE_CHARS: usize = 80;
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::subject::made_up;
-    use image_probe::ImageConfig;
-
-    fn subject(entrypoint: &[&str], cmd: &[&str]) -> Subject {
-        let words = |list: &[&str]| list.iter().map(|word| (*word).to_owned()).collect();
-        let config = ImageConfig {
-            entrypoint: words(entrypoint),
-            cmd: words(cmd),
-            ..ImageConfig::default()
-        };
-        made_up(
-            "name = \"row\"\nreference = \"image:1\"\nsmoke = { stdout = \"\" }\n",
-            config,
-        )
-    }
-
-    fn command(text: &str) -> CommandRun {
-        toml::from_str(&format!("{text}\nstdout = \"\"")).expect("a command")
-    }
-
-    #[test]
-    fn an_exec_composes_entrypoint_and_arguments_as_docker_run_does() {
-        let busybox = subject(&["/bin/busybox"], &["cat"]);
-        let cases = [
-            ("", vec!["/bin/busybox", "cat"]),
-            (
-                "args = [\"echo\", \"hi\"]",
-                vec!["/bin/busybox", "echo", "hi"],
-            ),
-            (
-                "entrypoint = [\"/bin/sh\", \"-c\"]\nargs = [\"true\"]",
-                vec!["/bin/sh", "-c", "true"],
-            ),
-            // --entrypoint drops the image's CMD.
-            ("entrypoint = [\"/bin/busybox\"]", vec!["/bin/busybox"]),
-        ];
-        for (written, expected) in cases {
-            let request = exec_request(&busybox, &command(written));
-            assert_eq!(request.command, expected, "{written}");
-        }
-        let with = command("env = { A = \"1\" }\nuser = \"1234\"\nworkdir = \"/tmp\"");
-        let request = exec_request(&busybox, &with);
-        assert_eq!(
-            (request.env, request.user, request.workdir),
-            (
-                vec!["A=1".to_owned()],
-                Some("1234".to_owned()),
-                Some("/tmp".to_owned())
-            )
-        );
-    }
-}

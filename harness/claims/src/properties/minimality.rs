@@ -20,7 +20,6 @@ use crate::seccomp::deciding::{
     Deciding, NetworkHolder, RUN_DEADLINE, deadline_refusing, failure_without, shown,
 };
 use crate::seccomp::profile::{Claimed, EXIT_CALL, Profile, is_runtime_release};
-use crate::smoke::passes;
 use crate::subject::Subject;
 use crate::suite::Suite;
 use futures::StreamExt;
@@ -186,11 +185,11 @@ impl Proof<'_> {
             .observe(self.suite, self.subject, &confinement, RUN_DEADLINE)
             .await;
         match &observed {
-            Ok(observed) if passes(&run.smoke, observed) => Ok(()),
+            Ok(observed) if run.passes(observed) => Ok(()),
             _ => Err(format!(
                 "{} under {} and {} did not give its expected output, so no run without a call \
                  can show that call is needed: {}",
-                run.smoke.describe(),
+                run.describe(),
                 self.profile.name(),
                 confinement.describe(),
                 shown(&observed, self.subject)
@@ -208,7 +207,7 @@ impl Proof<'_> {
                 self.profile.name(),
                 self.runs
                     .iter()
-                    .map(|run| run.smoke.describe())
+                    .map(|run| run.describe())
                     .collect::<Vec<_>>()
                     .join("; ")
             )
@@ -235,7 +234,7 @@ impl Proof<'_> {
             let observed = run
                 .observe(self.suite, self.subject, &confinement, deadline)
                 .await;
-            if !matches!(&observed, Ok(observed) if passes(&run.smoke, observed)) {
+            if !matches!(&observed, Ok(observed) if run.passes(observed)) {
                 return Err(self
                     .which_are_needed_here(elsewhere, &shown(&observed, self.subject))
                     .await);
@@ -252,7 +251,7 @@ impl Proof<'_> {
                 .collect::<Vec<_>>()
                 .join(" and "),
             self.runtime,
-            run.smoke.describe()
+            run.describe()
         ))
     }
 
@@ -284,7 +283,7 @@ impl Proof<'_> {
                  to the neededBy of the one it should keep",
                 self.profile.name(),
                 calls.join(", "),
-                self.runs[0].smoke.describe(),
+                self.runs[0].describe(),
                 self.runtime,
                 self.runtime
             );

@@ -11,11 +11,12 @@
 
 use super::Verdict;
 use super::any_user::ANY_USER;
-use super::commands::{exec_request, first_line_said};
+use super::commands::first_line_said;
 use super::seccomp::{checkable_here, profile_of};
 use crate::failure::Failure;
 use crate::judge::judge;
 use crate::row::{Row, Smoke};
+use crate::service::exec_request;
 use crate::service::never_ready;
 use crate::smoke::{Observed, SERVER_DEADLINE, describe, verdict};
 use crate::subject::Subject;

@@ -14,6 +14,7 @@
 use super::profile::{EXIT_CALL, Profile};
 use crate::failure::Failure;
 use crate::row::{Row, Smoke};
+use crate::service::live;
 use crate::smoke::{Observed, describe, observe, passes};
 use crate::subject::Subject;
 use crate::suite::Suite;
@@ -66,20 +67,44 @@ pub async fn deadline_refusing(
     hang_deadline(started.elapsed())
 }
 
+/// What a deciding run does.
+#[derive(Clone)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "a row has a handful of deciding runs: their size does not matter"
+)]
+pub enum Run {
+    /// A smoke run, or one of the seccomp claim's further runs.
+    Smoke(Smoke),
+    /// A service's whole life (see [`live`]): its start, readiness, smoke
+    /// request, commands (with `commands = true`) and stop, so that a call
+    /// only its stop needs, such as installing a signal handler, is found.
+    Life { with_commands: bool },
+}
+
 /// One deciding run of a row.
 #[derive(Clone)]
 pub struct Deciding {
-    pub smoke: Smoke,
+    pub run: Run,
     network: Option<NetworkHolder>,
 }
 
 impl Deciding {
-    /// The row's deciding runs, in the network of `network` if any.
+    /// The row's deciding runs, in the network of `network` if any: a
+    /// service's life in place of its smoke run.
     pub fn of_row(row: &Row, network: Option<&NetworkHolder>) -> Vec<Deciding> {
-        row.deciding_runs()
-            .into_iter()
-            .map(|smoke| Deciding {
-                smoke,
+        let mut runs: Vec<Run> = row.deciding_runs().into_iter().map(Run::Smoke).collect();
+        if row.is_service() {
+            let with_commands = row
+                .claims
+                .seccomp
+                .as_ref()
+                .is_some_and(|seccomp| seccomp.commands);
+            runs[0] = Run::Life { with_commands };
+        }
+        runs.into_iter()
+            .map(|run| Deciding {
+                run,
                 network: network.cloned(),
             })
             .collect()
@@ -88,8 +113,32 @@ impl Deciding {
     /// The row's smoke run alone, in the network of `network` if any.
     pub fn smoke_run(row: &Row, network: Option<&NetworkHolder>) -> Deciding {
         Deciding {
-            smoke: row.smoke.clone(),
+            run: Run::Smoke(row.smoke.clone()),
             network: network.cloned(),
+        }
+    }
+
+    /// The run in words.
+    pub fn describe(&self) -> String {
+        match &self.run {
+            Run::Smoke(smoke) => smoke.describe(),
+            Run::Life { .. } => "its life (started, ready, asked, stopped)".to_owned(),
+        }
+    }
+
+    /// Whether what was observed is what the run expects.
+    pub fn passes(&self, observed: &Observed) -> bool {
+        match &self.run {
+            Run::Smoke(smoke) => passes(smoke, observed),
+            Run::Life { .. } => matches!(observed, Observed::Lived(None)),
+        }
+    }
+
+    /// The exit status the run's program ends with: a life's, its first stop claim's.
+    fn exit_code(&self, row: &Row) -> i64 {
+        match &self.run {
+            Run::Smoke(smoke) => smoke.exit_code(),
+            Run::Life { .. } => row.claims.stops.first().map_or(0, |stop| stop.exit_code),
         }
     }
 
@@ -99,7 +148,9 @@ impl Deciding {
             .hardened()
             .with_seccomp_profile(profile)
             .with_cpus(DECIDING_NANO_CPUS);
-        if let Some(memory) = self.smoke.memory_mib() {
+        if let Run::Smoke(smoke) = &self.run
+            && let Some(memory) = smoke.memory_mib()
+        {
             confinement = confinement.with_memory(memory * 1024 * 1024);
         }
         if let Some(holder) = &self.network {
@@ -110,16 +161,16 @@ impl Deciding {
 
     /// Whether the row names this run as the one that shows `call` needed.
     pub fn decides(&self, call: &str) -> bool {
-        match &self.smoke {
-            Smoke::Command(run) => run.decides.iter().any(|decided| decided == call),
-            Smoke::Http(_) | Smoke::BecomingReady => false,
+        match &self.run {
+            Run::Smoke(Smoke::Command(run)) => run.decides.iter().any(|decided| decided == call),
+            Run::Smoke(Smoke::Http(_) | Smoke::BecomingReady) | Run::Life { .. } => false,
         }
     }
 
     /// Its flags under `profile` with `calls` refused, the exit call
     /// refused for the status the run expects (see [`Profile::refusing`]).
     pub fn refusing(&self, row: &Row, profile: &Profile, calls: &[&str]) -> Confinement {
-        let refusing = profile.refusing(calls, self.smoke.exit_code());
+        let refusing = profile.refusing(calls, self.exit_code(row));
         self.confinement(row, refusing.to_string())
     }
 
@@ -130,15 +181,29 @@ impl Deciding {
         confinement: &Confinement,
         deadline: Duration,
     ) -> Result<Observed, ProbeError> {
-        observe(
-            suite.engine(),
-            subject.image(),
-            &subject.row,
-            &self.smoke,
-            confinement,
-            deadline,
-        )
-        .await
+        match &self.run {
+            Run::Smoke(smoke) => {
+                observe(
+                    suite.engine(),
+                    subject.image(),
+                    &subject.row,
+                    smoke,
+                    confinement,
+                    deadline,
+                )
+                .await
+            }
+            Run::Life { with_commands } => {
+                let lived = live(suite.engine(), subject, confinement, *with_commands);
+                match tokio::time::timeout(deadline, lived).await {
+                    Ok(lived) => lived.map(Observed::Lived),
+                    Err(_) => Ok(Observed::Lived(Some(format!(
+                        "still going after {} ms",
+                        deadline.as_millis()
+                    )))),
+                }
+            }
+        }
     }
 }
 
@@ -166,7 +231,7 @@ pub async fn failure_without(
     for _ in 0..rounds {
         for (run, confinement, deadline) in &tries {
             let observed = run.observe(suite, subject, confinement, *deadline).await;
-            if !matches!(&observed, Ok(observed) if passes(&run.smoke, observed)) {
+            if !matches!(&observed, Ok(observed) if run.passes(observed)) {
                 let deadline_said = if calls.contains(&EXIT_CALL) {
                     format!(
                         " (its deadline {} ms: {HANG_FACTOR} times the same run under the \
@@ -180,7 +245,7 @@ pub async fn failure_without(
                 return Some(format!(
                     "without {}, {}: {}{deadline_said}",
                     calls.join(", "),
-                    run.smoke.describe(),
+                    run.describe(),
                     shown(&observed, subject)
                 ));
             }
@@ -248,6 +313,31 @@ impl NetworkHolder {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn row(text: &str) -> Row {
+        toml::from_str(&format!("name = \"row\"\nreference = \"image:1\"\n{text}")).expect("a row")
+    }
+
+    #[test]
+    fn a_service_is_decided_by_its_whole_life_and_a_program_by_its_smoke_run() {
+        let service = row(
+            "residence = \"own-command\"\nready = { log = \"ready\", within_ms = 1000 }\n\
+             claims = { stops = { within_ms = 1000, exit_code = 0 }, seccomp = { profile = \"p.json\", commands = true, runs = [{ args = [\"-v\"], stdout = \"\" }] } }",
+        );
+        let runs = Deciding::of_row(&service, None);
+        assert!(matches!(
+            runs[0].run,
+            Run::Life {
+                with_commands: true
+            }
+        ));
+        assert!(matches!(runs[1].run, Run::Smoke(Smoke::Command(_))));
+        assert!(runs[0].passes(&Observed::Lived(None)));
+        assert!(!runs[0].passes(&Observed::Lived(Some("asked to stop".to_owned()))));
+        let program = row("smoke = { args = [\"1\"], stdout = \"1\\n\" }");
+        let runs = Deciding::of_row(&program, None);
+        assert!(matches!(runs[0].run, Run::Smoke(Smoke::Command(_))));
+    }
 
     #[test]
     fn a_run_refusing_the_exit_call_is_given_five_seconds_on_a_quiet_machine() {

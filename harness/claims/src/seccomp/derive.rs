@@ -1,6 +1,7 @@
 //! Deriving a seccomp allowlist for a row, the way `tools/trace-syscalls`
 //! does for calc but for any image, and seen from the kernel rather than
-//! strace: the row's smoke run (and its further seccomp runs) run several
+//! strace: the row's smoke run, or a service's whole life, start to stop
+//! (and its further seccomp runs) run several
 //! times under a profile that allows every call and logs it
 //! (`SCMP_ACT_LOG`), with the hardened flags; the kernel's audit records
 //! name each call and the executable that made it, the program or the
@@ -15,7 +16,6 @@ use super::deciding::{Deciding, failure_without, shown};
 use super::profile::{EXIT_CALL, Profile, RUNTIMES, is_runtime_release};
 use crate::failure::Failure;
 use crate::row::Row;
-use crate::smoke::passes;
 use crate::subject::Subject;
 use crate::suite::Suite;
 use futures::StreamExt;
@@ -150,12 +150,12 @@ async fn observe_calls(
                 .observe(suite, subject, &flags, RUN_DEADLINE)
                 .await
                 .map_err(probe)?;
-            if !passes(&run.smoke, &observed) {
+            if !run.passes(&observed) {
                 return Err(Failure::row(
                     subject,
                     format!(
                         "{} failed under a profile that allows every call: {}",
-                        run.smoke.describe(),
+                        run.describe(),
                         crate::smoke::describe(&observed)
                     ),
                 ));
@@ -205,13 +205,13 @@ async fn prune(
     for run in deciding {
         let flags = run.confinement(&subject.row, whole.json.to_string());
         let observed = run.observe(suite, subject, &flags, RUN_DEADLINE).await;
-        if !matches!(&observed, Ok(observed) if passes(&run.smoke, observed)) {
+        if !matches!(&observed, Ok(observed) if run.passes(observed)) {
             return Err(Failure::row(
                 subject,
                 format!(
                     "{} fails under an allowlist of every call it was seen to make ({}), so \
                      the log missed some: run again with more --runs. It gave: {}",
-                    run.smoke.describe(),
+                    run.describe(),
                     seen.iter().cloned().collect::<Vec<_>>().join(" "),
                     shown(&observed, subject)
                 ),

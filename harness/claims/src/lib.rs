@@ -33,6 +33,7 @@ pub mod smoke;
 pub mod subject;
 pub mod suite;
 pub mod units;
+pub mod users;
 pub mod verdict;
 
 pub use failure::Failure;

@@ -122,7 +122,7 @@ impl Entry {
 /// system is the image's, plus what Docker adds. Removed when dropped.
 pub struct Unstarted {
     pub id: String,
-    docker: Docker,
+    pub(crate) docker: Docker,
     _removal: OnDrop,
 }
 

@@ -24,6 +24,7 @@ pub mod facts;
 pub mod filesystem;
 pub mod health;
 pub mod image;
+pub mod image_file;
 pub mod inventory;
 pub mod layer_bytes;
 pub mod network;

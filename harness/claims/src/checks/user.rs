@@ -3,36 +3,57 @@
 //! claimed one.
 
 use crate::row::User;
+use crate::users::Resolved;
 use crate::verdict::{Mismatch, Problem, plain};
 use image_probe::processes::{Ids, ProcessUser};
 
-/// Whether the image's `USER` starts its processes as root: unset, or uid 0
-/// by number or name.
-fn starts_as_root(configured: &str) -> bool {
-    let uid = configured.split(':').next().unwrap_or_default();
-    uid.is_empty() || uid == "0" || uid == "root"
+/// The image's `USER` in words: `USER 00:00`, or `no USER`.
+fn user_line(configured: &str) -> String {
+    if configured.is_empty() {
+        "no USER".to_owned()
+    } else {
+        format!("USER {configured}")
+    }
 }
 
-/// A non-root claim holds for every run only if the engine starts every
-/// process as a non-root user: an image started as root that drops its
-/// privileges in its entrypoint decides per run, and a run with other
-/// arguments than the resident's may keep root. (The observed processes
-/// are the resident's; the smoke run is over before it can be listed.)
-pub fn starts_as(image: &str, claimed: User, configured: &str) -> Result<(), Mismatch> {
-    let problems = if claimed.uid != 0 && starts_as_root(configured) {
-        let shown = if configured.is_empty() {
-            "root (no USER)".to_owned()
-        } else {
-            format!("root (USER {configured})")
-        };
-        vec![Problem::new(
-            "user the engine starts it as",
-            plain(claimed),
-            plain(shown),
-        )]
-    } else {
-        Vec::new()
+/// The engine starts every process as the claimed user: the image's `USER`,
+/// resolved as runc resolves it (see `users.rs`), is the claimed uid and
+/// gid. An image started as root that drops its privileges in its
+/// entrypoint decides per run, and a run with other arguments than the
+/// resident's may keep root; the observed processes are the resident's.
+pub fn starts_as(
+    image: &str,
+    claimed: User,
+    configured: &str,
+    resolved: &Result<Resolved, String>,
+) -> Result<(), Mismatch> {
+    let observed = match resolved {
+        Err(refused) => Some(format!("none: {}: {refused}", user_line(configured))),
+        Ok(resolved) if (resolved.uid, resolved.gid) != (claimed.uid, claimed.gid) => {
+            let who = if resolved.uid == 0 {
+                format!("root, {resolved}")
+            } else {
+                resolved.to_string()
+            };
+            let mapped = if resolved.mapped_by.is_empty() {
+                String::new()
+            } else {
+                format!(", mapped by {}", resolved.mapped_by.join("; "))
+            };
+            Some(format!("{who} ({}{mapped})", user_line(configured)))
+        }
+        Ok(_) => None,
     };
+    let problems = observed
+        .map(|observed| {
+            Problem::new(
+                "user the engine starts it as",
+                plain(claimed),
+                plain(observed),
+            )
+        })
+        .into_iter()
+        .collect();
     Mismatch::verdict(image, problems)
 }
 
@@ -58,6 +79,7 @@ pub fn runs_as(image: &str, claimed: User, processes: &[ProcessUser]) -> Result<
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::users::resolve;
 
     const NONROOT: User = User {
         uid: 65532,
@@ -111,20 +133,38 @@ mod tests {
         );
     }
 
+    fn started(configured: &str, passwd: &str) -> Result<(), String> {
+        let resolved = resolve(configured, Some(passwd), None);
+        starts_as("image", NONROOT, configured, &resolved).map_err(|mismatch| mismatch.to_string())
+    }
+
     #[test]
-    fn an_image_started_as_root_cannot_claim_a_user_for_every_run() {
-        assert!(starts_as("image", NONROOT, "65532:65532").is_ok());
-        assert!(starts_as("image", NONROOT, "nonroot").is_ok());
-        let message = starts_as("image", NONROOT, "")
-            .err()
-            .map(|mismatch| mismatch.to_string());
+    fn an_image_started_as_root_by_any_spelling_cannot_claim_a_user() {
+        let passwd = "root:x:0:0::/root:/sbin/nologin\nnonroot:x:65532:65532::/:/sbin/nologin\n";
+        assert!(started("65532:65532", passwd).is_ok());
+        assert!(started("nonroot", passwd).is_ok());
         assert_eq!(
-            message.as_deref(),
+            started("", passwd).err().as_deref(),
             Some(
-                "image\n  user the engine starts it as: expected 65532:65532, observed root (no USER)"
+                "image\n  user the engine starts it as: expected 65532:65532, observed root, 0:0 \
+                 (no USER, mapped by /etc/passwd: root:x:0:0::/root:/sbin/nologin)"
             )
         );
-        assert!(starts_as("image", NONROOT, "0:0").is_err());
-        assert!(starts_as("image", NONROOT, "root").is_err());
+        for root in ["0:0", "root", "00:00", "0000"] {
+            assert!(started(root, passwd).is_err(), "{root}");
+        }
+        let lying = "nonroot:x:0:0::/:/sbin/nologin\n";
+        assert_eq!(
+            started("nonroot", lying).err().as_deref(),
+            Some(
+                "image\n  user the engine starts it as: expected 65532:65532, observed root, 0:0 \
+                 (USER nonroot, mapped by /etc/passwd: nonroot:x:0:0::/:/sbin/nologin)"
+            )
+        );
+        let unknown = started("ghost", passwd).err().unwrap_or_default();
+        assert!(
+            unknown.contains("observed none: USER ghost: the user \"ghost\" is not in"),
+            "{unknown}"
+        );
     }
 }

@@ -174,9 +174,13 @@ impl Unstarted {
             contents_of,
             max_entries,
         };
+        let wanted = kept.contents_of.clone();
         let reading = async {
             let read = read_tar(stream, enough, kept).await;
-            explain_unreadable(&self.docker, "read a container's export", read).await
+            let mut listing =
+                explain_unreadable(&self.docker, "read a container's export", read).await?;
+            self.read_linked_contents(&mut listing, &wanted).await?;
+            Ok(listing)
         };
         within(
             deadline::IMAGE_READING,
@@ -184,6 +188,37 @@ impl Unstarted {
             reading,
         )
         .await
+    }
+}
+
+/// The most bytes of a hard link's file read again for its content: the
+/// export gave the file's bytes under its first name, before the second
+/// name was known to be wanted.
+const MAX_LINKED_CONTENT_BYTES: usize = 64 * 1024 * 1024;
+
+impl Unstarted {
+    /// The content of each wanted file the export gave under another name
+    /// first (a hard link's second name), read again by its own name.
+    async fn read_linked_contents(
+        &self,
+        listing: &mut Listing,
+        wanted: &BTreeSet<String>,
+    ) -> Result<(), ProbeError> {
+        for entry in &mut listing.entries {
+            let path = format!("/{}", entry.path);
+            if entry.kind != Kind::File || entry.content.is_some() || !wanted.contains(&path) {
+                continue;
+            }
+            if let Some(bytes) = self.read_file(&path, MAX_LINKED_CONTENT_BYTES).await? {
+                let digesting = Digesting::new(bytes.as_slice());
+                entry.content = Some(
+                    digesting
+                        .finish()
+                        .map_err(|e| ProbeError::unreadable(format!("{path} of the image"), e))?,
+                );
+            }
+        }
+        Ok(())
     }
 }
 
@@ -294,7 +329,9 @@ fn list_tar(
     let unreadable = |e: &dyn std::fmt::Display| ProbeError::unreadable("a container's export", e);
     let classifier = Classifier::new().map_err(|e| unreadable(&e))?;
     let mut archive = tar::Archive::new(reader);
-    let mut entries = Vec::new();
+    let mut entries: Vec<Entry> = Vec::new();
+    // Where each regular file is among `entries`, for the hard links to it.
+    let mut files: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     for entry in archive.entries().map_err(|e| unreadable(&e))? {
         if entries.len() >= max_entries {
             return Err(ProbeError::Bound {
@@ -316,6 +353,35 @@ fn list_tar(
             .trim_start_matches("./")
             .trim_end_matches('/')
             .to_owned();
+        if header.entry_type() == tar::EntryType::Link {
+            // A second name of a file met earlier: the same file, under this name.
+            let target = entry
+                .link_name()
+                .map_err(|e| unreadable(&e))?
+                .map(|target| {
+                    target
+                        .to_string_lossy()
+                        .trim_start_matches("./")
+                        .trim_start_matches('/')
+                        .to_owned()
+                })
+                .unwrap_or_default();
+            if let Some(&index) = files.get(&target) {
+                let linked = Entry {
+                    path,
+                    ..entries[index].clone()
+                };
+                let stop = enough(&linked);
+                entries.push(linked);
+                if stop {
+                    return Ok(Listing {
+                        entries,
+                        complete: false,
+                    });
+                }
+                continue;
+            }
+        }
         let capabilities = capabilities_of(&mut entry).map_err(|e| unreadable(&e))?;
         let wanted = kind == Kind::File && kept.contents_of.contains(&format!("/{path}"));
         let (read, content) = match kind {
@@ -343,6 +409,9 @@ fn list_tar(
             gid: header.gid().map_err(|e| unreadable(&e))?,
             content,
         };
+        if entry.kind == Kind::File {
+            files.insert(entry.path.clone(), entries.len());
+        }
         let stop = enough(&entry);
         entries.push(entry);
         if stop {
@@ -356,4 +425,47 @@ fn list_tar(
         entries,
         complete: true,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An export of one file, `/bin/a`, and a hard link to it, `/bin/b`.
+    fn linked_export() -> Vec<u8> {
+        let mut builder = tar::Builder::new(Vec::new());
+        let mut file = tar::Header::new_gnu();
+        file.set_size(5);
+        file.set_mode(0o755);
+        file.set_entry_type(tar::EntryType::Regular);
+        file.set_uid(0);
+        file.set_gid(0);
+        builder
+            .append_data(&mut file, "bin/a", &b"hello"[..])
+            .expect("a file");
+        let mut link = tar::Header::new_gnu();
+        link.set_size(0);
+        link.set_mode(0o755);
+        link.set_entry_type(tar::EntryType::Link);
+        link.set_uid(0);
+        link.set_gid(0);
+        builder
+            .append_link(&mut link, "bin/b", "bin/a")
+            .expect("a link");
+        builder.into_inner().expect("an archive")
+    }
+
+    #[test]
+    fn a_hard_links_second_name_is_the_file_it_names() {
+        let contents_of = BTreeSet::from(["/bin/a".to_owned()]);
+        let kept = Kept {
+            contents_of,
+            max_entries: MAX_LISTED_ENTRIES,
+        };
+        let listing = list_tar(linked_export().as_slice(), |_| false, &kept).expect("a listing");
+        let second = &listing.entries[1];
+        assert_eq!((second.path.as_str(), second.kind), ("bin/b", Kind::File));
+        assert_eq!(second.mode, 0o755);
+        assert_eq!(second.content.as_ref().map(|content| content.size), Some(5));
+    }
 }

@@ -11,7 +11,7 @@ use image_probe::network::{Serving, http_get};
 use image_probe::readiness::ReadyWhen;
 use image_probe::resident::{EXEC_DEADLINE, ExecRequest};
 use image_probe::run::RunRequest;
-use image_probe::{Confinement, Engine, ProbeError};
+use image_probe::{Confinement, Engine, Outcome, ProbeError};
 use std::time::Duration;
 
 /// How long a container may take to start, besides its readiness's time.
@@ -106,6 +106,21 @@ pub fn exec_request(subject: &Subject, command: &CommandRun) -> ExecRequest {
     }
 }
 
+/// `command` exec'd in the running container `container` of `subject`,
+/// as `docker exec` of what [`exec_request`] composes, within the exec deadline.
+pub async fn exec_in(
+    engine: &Engine,
+    subject: &Subject,
+    container: &str,
+    command: &CommandRun,
+) -> Result<Outcome, ProbeError> {
+    let request = exec_request(subject, command);
+    let input = command.input();
+    engine
+        .exec_request(container, &request, input.as_deref(), EXEC_DEADLINE)
+        .await
+}
+
 /// A service's whole life under `confinement`: started, ready, asked its
 /// smoke request (a server's), each of its commands exec'd in it (where
 /// `with_commands`), then sent its first stop claim's signal, after which
@@ -140,11 +155,7 @@ pub async fn live(
         &[]
     };
     for command in commands {
-        let request = exec_request(subject, command);
-        let input = command.input();
-        let outcome = engine
-            .exec_request(started.id(), &request, input.as_deref(), EXEC_DEADLINE)
-            .await?;
+        let outcome = exec_in(engine, subject, started.id(), command).await?;
         if !command.differences(&outcome).is_empty() {
             return Ok(Some(format!(
                 "{}: exit {}, stdout {:?}",

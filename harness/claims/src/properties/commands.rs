@@ -18,11 +18,10 @@ use crate::failure::Failure;
 use crate::judge::judge;
 use crate::row::Row;
 use crate::seccomp::profile::Profile;
-use crate::service::exec_request;
+use crate::service::{exec_in, exec_request};
 use crate::subject::Subject;
 use crate::suite::Suite;
 use crate::verdict::{Evidence, Mismatch};
-use image_probe::resident::EXEC_DEADLINE;
 use image_probe::{Confinement, Outcome};
 use std::sync::Arc;
 
@@ -76,13 +75,11 @@ async fn exec_command(
     command: &CommandRun,
     confinement: &Confinement,
 ) -> Result<Outcome, Failure> {
-    let engine = suite.engine();
     let container = suite
         .ready_container(subject, confinement)
         .await
         .map_err(|error| Failure::probe(subject, error))?;
-    let request = exec_request(subject, command);
-    if request.command.is_empty() {
+    if exec_request(subject, command).command.is_empty() {
         return Err(Failure::row(
             subject,
             format!(
@@ -91,9 +88,7 @@ async fn exec_command(
             ),
         ));
     }
-    let input = command.input();
-    engine
-        .exec_request(&container, &request, input.as_deref(), EXEC_DEADLINE)
+    exec_in(suite.engine(), subject, &container, command)
         .await
         .map_err(|error| Failure::probe(&format!("{subject}: {}", command.describe()), error))
 }

@@ -16,7 +16,7 @@ use super::seccomp::{checkable_here, profile_of};
 use crate::failure::Failure;
 use crate::judge::judge;
 use crate::row::{Row, Smoke};
-use crate::service::exec_request;
+use crate::service::exec_in;
 use crate::service::never_ready;
 use crate::smoke::{Observed, SERVER_DEADLINE, describe, verdict};
 use crate::subject::Subject;
@@ -24,7 +24,6 @@ use crate::suite::Suite;
 use crate::verdict::{Evidence, Mismatch, Problem, plain};
 use image_probe::Confinement;
 use image_probe::network::http_get_at;
-use image_probe::resident::EXEC_DEADLINE;
 use std::sync::Arc;
 
 pub async fn service_is_ready_as_any_user(suite: &Suite, row: &Arc<Row>) -> Verdict {
@@ -143,10 +142,7 @@ async fn works_under(
         &[]
     };
     for command in commands {
-        let request = exec_request(subject, command);
-        let input = command.input();
-        let outcome = engine
-            .exec_request(ready.id(), &request, input.as_deref(), EXEC_DEADLINE)
+        let outcome = exec_in(engine, subject, ready.id(), command)
             .await
             .map_err(|error| {
                 Failure::probe(&format!("{subject}: {}", command.describe()), error)

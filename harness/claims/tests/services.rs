@@ -1,0 +1,62 @@
+//! A service that becomes ready on a read-only root and still cannot stop
+//! there: Debian's Redis with no writable /data (examples/services)
+//! answers its ping under the hardened flags, then refuses SIGTERM because
+//! it cannot save its data set ("Error trying to save the DB, can't
+//! exit"). Its hardened claim holds; its stop claim, asked under the
+//! hardened flags as it runs in production, must fail, in those words. A
+//! negative control cannot show this in examples/images.toml, since its
+//! hardened claim passes.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+/// The example's Redis, hardened with no tmpfs for /data.
+fn rows(services: &str) -> String {
+    format!(
+        r#"
+[[image]]
+name = "redis-read-only"
+build = {{ dockerfile = "Dockerfile", root = "{services}", target = "redis", tag = "example-services:redis", bases = ["debian:bookworm-slim"], context = ["Dockerfile"], outside_rows_directory = true }}
+residence = "own-command"
+ready = {{ exec = ["redis-cli", "ping"], within_ms = 10000 }}
+
+[image.claims]
+hardened = {{ pids_limit = 32, memory_mib = 64 }}
+stops = {{ within_ms = 5000, exit_code = 0 }}
+"#
+    )
+}
+
+#[test]
+fn a_service_ready_on_a_read_only_root_that_cannot_stop_there_fails_its_stop() {
+    let services = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/services");
+    let directory = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("a-read-only-stop");
+    std::fs::create_dir_all(&directory).expect("the run's directory");
+    let rows_file = directory.join("rows.toml");
+    let services = services.canonicalize().expect("examples/services");
+    std::fs::write(&rows_file, rows(&services.to_string_lossy())).expect("the rows file");
+    let output = Command::new(env!("CARGO_BIN_EXE_image-claims"))
+        .arg("check")
+        .arg(&rows_file)
+        .arg("--report")
+        .arg(directory.join("report"))
+        .output()
+        .expect("image-claims runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    let hardened_held = stdout.lines().any(|line| {
+        line.contains("service_is_ready_under_the_hardened_flags::redis-read-only")
+            && line.ends_with("... ok")
+    });
+    assert!(
+        hardened_held,
+        "the hardened claim should hold: it becomes ready\n{stdout}"
+    );
+    assert!(
+        stdout.contains(
+            "asked to stop with SIGTERM under the hardened flags: expected exit code 0 within \
+             5000 ms, observed still running"
+        ),
+        "the stop under the hardened flags should fail\n{stdout}"
+    );
+}

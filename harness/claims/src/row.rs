@@ -7,7 +7,7 @@ use crate::command::{CommandRun, Pattern};
 use crate::config::ConfigClaim;
 use crate::file_claim::FileClaim;
 use image_probe::readiness::ReadyWhen;
-use image_probe::resident::Residence;
+use image_probe::resident::{Residence, StartAs};
 use image_probe::{Architecture, Confinement};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -34,6 +34,12 @@ pub struct Row {
     /// ends at once, a command that stays, as `residence` says.
     #[serde(default)]
     pub resident_args: Vec<String>,
+    /// What its containers that stay running (residents, services, the
+    /// fresh ones of stops and health) start with besides `resident_args`,
+    /// in place of the image's own: `entrypoint`, `env`, `user`, `workdir`,
+    /// as `docker run` takes them.
+    #[serde(default)]
+    pub start: Start,
     /// Its smoke run and resident containers need the network. Unset, they
     /// run with `--network none`, unless the smoke run is a server's, asked
     /// over the network: an image nobody here wrote reaches nothing from
@@ -124,6 +130,26 @@ pub fn leaves_its_directory(path: &std::path::Path) -> bool {
         || path
             .components()
             .any(|part| part == std::path::Component::ParentDir)
+}
+
+/// How a row's containers that stay running start, besides their arguments.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Start {
+    /// In place of the image's entrypoint, as `--entrypoint` (which drops
+    /// the image's `CMD` too): the program and its first arguments.
+    #[serde(default)]
+    pub entrypoint: Option<Vec<String>>,
+    /// Environment variables besides the image's.
+    #[serde(default)]
+    pub env: BTreeMap<String, String>,
+    /// `--user`, in place of the image's `USER`; an any-user check's
+    /// arbitrary uid comes first.
+    #[serde(default)]
+    pub user: Option<String>,
+    /// `--workdir`.
+    #[serde(default)]
+    pub workdir: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
@@ -683,6 +709,23 @@ impl Hardened {
 }
 
 impl Row {
+    /// How its containers that stay running start: [`Row::start`] and
+    /// [`Row::resident_args`].
+    pub fn start_as(&self) -> StartAs {
+        StartAs {
+            entrypoint: self.start.entrypoint.clone(),
+            args: self.resident_args.clone(),
+            env: self
+                .start
+                .env
+                .iter()
+                .map(|(name, value)| format!("{name}={value}"))
+                .collect(),
+            user: self.start.user.clone(),
+            workdir: self.start.workdir.clone(),
+        }
+    }
+
     /// A service: its own command runs until stopped, and its runtime
     /// claims are judged on it once ready.
     pub fn is_service(&self) -> bool {
@@ -824,6 +867,35 @@ mod tests {
             "name = \"image\"\nreference = \"image:1\"\nnetwork = {network}\nsmoke = {smoke}\n"
         );
         toml::from_str(&text).expect("a row")
+    }
+
+    #[test]
+    fn a_rows_start_gives_its_containers_entrypoint_environment_user_and_workdir() {
+        let mut started = row(r#"{ args = ["true"], stdout = "" }"#, false);
+        started.start = toml::from_str(
+            "entrypoint = [\"/bin/server\"]\nenv = { MODE = \"ready\" }\nuser = \"1234:1234\"\nworkdir = \"/srv\"",
+        )
+        .expect("a start");
+        let request = started.start_as().request("image:1", &Confinement::NONE);
+        assert_eq!(
+            (
+                request.entrypoint,
+                request.env,
+                request.user,
+                request.workdir
+            ),
+            (
+                Some(vec!["/bin/server".to_owned()]),
+                vec!["MODE=ready".to_owned()],
+                Some("1234:1234".to_owned()),
+                Some("/srv".to_owned())
+            )
+        );
+        // An any-user check's uid comes before the start's.
+        let any_user = Confinement::NONE.as_user("1000650000:0");
+        let request = started.start_as().request("image:1", &any_user);
+        assert_eq!(request.user, None);
+        assert_eq!(request.confinement.user.as_deref(), Some("1000650000:0"));
     }
 
     #[test]

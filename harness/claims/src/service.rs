@@ -1,5 +1,5 @@
 //! A row's container through its life: started as the row says (the
-//! image's own command, or `resident_args`, under given flags, with the
+//! image's own command, or its `start` and `resident_args`, under given flags, with the
 //! ports its smoke run and readiness need published), then waited on until
 //! its readiness holds. Every runtime claim of a service is judged on a
 //! container that got this far, never on one still starting.
@@ -10,7 +10,6 @@ use crate::subject::Subject;
 use image_probe::network::{Serving, http_get};
 use image_probe::readiness::ReadyWhen;
 use image_probe::resident::{EXEC_DEADLINE, ExecRequest};
-use image_probe::run::RunRequest;
 use image_probe::{Confinement, Engine, Outcome, ProbeError};
 use std::time::Duration;
 
@@ -32,15 +31,6 @@ impl Started {
     }
 }
 
-/// The run that starts a container of `row`'s image as it stays running.
-pub fn start_request(image: &str, row: &Row, confinement: &Confinement) -> RunRequest {
-    RunRequest {
-        args: row.resident_args.clone(),
-        ..RunRequest::new(image, &[])
-    }
-    .under(confinement)
-}
-
 /// A container of `image`, started as `row` says under `confinement`, and
 /// ready as `readiness` says (the row's own, unless a check waits for
 /// another). A container whose start or wait is still going at the whole
@@ -52,7 +42,7 @@ pub async fn start_ready(
     confinement: &Confinement,
     readiness: Option<&(ReadyWhen, Duration)>,
 ) -> Result<Started, ProbeError> {
-    let request = start_request(image, row, confinement);
+    let request = row.start_as().request(image, confinement);
     let label = engine.new_request();
     let mut ports = row.published_ports();
     ports.extend(

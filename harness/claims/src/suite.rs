@@ -257,7 +257,7 @@ impl Suite {
             "{} {:?} {:?} {readiness:?} {}",
             subject.image(),
             row.residence,
-            row.resident_args,
+            row.start_as(),
             confinement.identity()
         );
         let ready = self
@@ -295,7 +295,7 @@ impl Suite {
             .resident(
                 subject.image(),
                 row.residence.probe(),
-                &row.resident_args,
+                &row.start_as(),
                 confinement,
             )
             .await?;

@@ -1,3 +1,6 @@
+//! Services checked as they run, from the `image-claims` binary on a real
+//! engine, where a rows file of the examples cannot show it.
+//!
 //! A service that becomes ready on a read-only root and still cannot stop
 //! there: Debian's Redis with no writable /data (examples/services)
 //! answers its ping under the hardened flags, then refuses SIGTERM because
@@ -10,31 +13,16 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-/// The example's Redis, hardened with no tmpfs for /data.
-fn rows(services: &str) -> String {
-    format!(
-        r#"
-[[image]]
-name = "redis-read-only"
-build = {{ dockerfile = "Dockerfile", root = "{services}", target = "redis", tag = "example-services:redis", bases = ["debian:bookworm-slim"], context = ["Dockerfile"], outside_rows_directory = true }}
-residence = "own-command"
-ready = {{ exec = ["redis-cli", "ping"], within_ms = 10000 }}
-
-[image.claims]
-hardened = {{ pids_limit = 32, memory_mib = 64 }}
-stops = {{ within_ms = 5000, exit_code = 0 }}
-"#
-    )
-}
-
-#[test]
-fn a_service_ready_on_a_read_only_root_that_cannot_stop_there_fails_its_stop() {
+/// `rows` (its `{services}` the examples' directory) checked by the binary:
+/// its exit code and stdout.
+fn check(name: &str, rows: &str) -> (Option<i32>, String) {
     let services = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/services");
-    let directory = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("a-read-only-stop");
+    let services = services.canonicalize().expect("examples/services");
+    let directory = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
     std::fs::create_dir_all(&directory).expect("the run's directory");
     let rows_file = directory.join("rows.toml");
-    let services = services.canonicalize().expect("examples/services");
-    std::fs::write(&rows_file, rows(&services.to_string_lossy())).expect("the rows file");
+    let rows = rows.replace("{services}", &services.to_string_lossy());
+    std::fs::write(&rows_file, rows).expect("the rows file");
     let output = Command::new(env!("CARGO_BIN_EXE_image-claims"))
         .arg("check")
         .arg(&rows_file)
@@ -42,8 +30,55 @@ fn a_service_ready_on_a_read_only_root_that_cannot_stop_there_fails_its_stop() {
         .arg(directory.join("report"))
         .output()
         .expect("image-claims runs");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+    )
+}
+
+/// The example's Redis, hardened with no tmpfs for /data.
+const READ_ONLY_REDIS: &str = r#"
+[[image]]
+name = "redis-read-only"
+build = { dockerfile = "Dockerfile", root = "{services}", target = "redis", tag = "example-services:redis", bases = ["debian:bookworm-slim"], context = ["Dockerfile"], outside_rows_directory = true }
+residence = "own-command"
+ready = { exec = ["redis-cli", "ping"], within_ms = 10000 }
+
+[image.claims]
+hardened = { pids_limit = 32, memory_mib = 64 }
+stops = { within_ms = 5000, exit_code = 0 }
+"#;
+
+/// The example's needs-run started as another user, with a variable its
+/// command reads: the user claim and the command hold only if the row's
+/// `start` reached the running container.
+const STARTED_OTHERWISE: &str = r#"
+[[image]]
+name = "started-otherwise"
+build = { dockerfile = "Dockerfile", root = "{services}", target = "needs-run", tag = "example-services:needs-run", bases = ["debian:bookworm-slim"], context = ["Dockerfile"], outside_rows_directory = true }
+residence = "own-command"
+start = { user = "1234:1234", env = { GREETING = "hi" }, workdir = "/run/app" }
+ready = { log = '^ready$', within_ms = 10000 }
+commands = [
+    { name = "env", entrypoint = ["/bin/busybox", "env"], stdout = { matches = '(?m)^GREETING=hi$' } },
+    { name = "workdir", entrypoint = ["/bin/busybox", "pwd"], stdout = "/run/app\n" },
+]
+
+[image.claims]
+user = "1234:1234"
+stops = { within_ms = 2000, exit_code = 0 }
+"#;
+
+#[test]
+fn a_services_start_reaches_its_running_container() {
+    let (code, stdout) = check("a-start-of-its-own", STARTED_OTHERWISE);
+    assert_eq!(code, Some(0), "{stdout}");
+}
+
+#[test]
+fn a_service_ready_on_a_read_only_root_that_cannot_stop_there_fails_its_stop() {
+    let (code, stdout) = check("a-read-only-stop", READ_ONLY_REDIS);
+    assert_eq!(code, Some(1), "{stdout}");
     let hardened_held = stdout.lines().any(|line| {
         line.contains("service_is_ready_under_the_hardened_flags::redis-read-only")
             && line.ends_with("... ok")

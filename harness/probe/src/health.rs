@@ -5,7 +5,7 @@
 use crate::confinement::Confinement;
 use crate::engine::Engine;
 use crate::error::ProbeError;
-use crate::resident::Residence;
+use crate::resident::{Residence, StartAs};
 use std::time::Duration;
 use testcontainers::bollard::models::HealthcheckResult;
 use tokio::time::Instant;
@@ -41,19 +41,19 @@ pub(crate) fn check_said(check: &HealthcheckResult) -> String {
 }
 
 impl Engine {
-    /// Starts a container of `image` (with `args`, as a resident) and
+    /// Starts a container of `image` (as `start` says, as a resident) and
     /// watches its health for `within`.
     pub async fn watch_health(
         &self,
         image: &str,
         residence: Residence,
-        args: &[String],
+        start: &StartAs,
         confinement: &Confinement,
         within: Duration,
     ) -> Result<Health, ProbeError> {
         let label = self.new_request();
         let started = self
-            .start_fresh(image, residence, args, confinement, &[], &label)
+            .start_fresh(image, residence, start, confinement, &[], &label)
             .await?;
         let since = Instant::now();
         loop {

@@ -96,37 +96,59 @@ pub(crate) async fn held_stdin(docker: &Docker, id: &str) -> Result<Writer, Boll
     Ok(docker.attach_container(id, Some(attach)).await?.input)
 }
 
-/// The run a resident container, or a fresh one started as a resident is,
-/// is made of: `image` with `args` in place of its `CMD` (none: the `CMD`),
-/// under `confinement`.
-fn resident_request(image: &str, args: &[String], confinement: &Confinement) -> RunRequest {
-    RunRequest {
-        args: args.to_vec(),
-        ..RunRequest::new(image, &[])
+/// What a container that stays running starts with in place of the
+/// image's own: arguments in place of its `CMD` (none: the `CMD`), and
+/// optionally another entrypoint, more environment, another user and
+/// another working directory, as `docker run` takes them.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StartAs {
+    pub entrypoint: Option<Vec<String>>,
+    pub args: Vec<String>,
+    /// `NAME=value`, besides the image's.
+    pub env: Vec<String>,
+    pub user: Option<String>,
+    pub workdir: Option<String>,
+}
+
+impl StartAs {
+    /// The run a resident container, or a fresh one started as a resident
+    /// is, is made of: `image` started so, under `confinement`, whose user
+    /// (the arbitrary uid of an any-user check) comes before the start's.
+    pub fn request(&self, image: &str, confinement: &Confinement) -> RunRequest {
+        RunRequest {
+            entrypoint: self.entrypoint.clone(),
+            args: self.args.clone(),
+            env: self.env.clone(),
+            user: match confinement.user {
+                Some(_) => None,
+                None => self.user.clone(),
+            },
+            workdir: self.workdir.clone(),
+            ..RunRequest::new(image, &[])
+        }
+        .under(confinement)
     }
-    .under(confinement)
 }
 
 impl Engine {
     /// The ID of the resident container of `image` under `confinement`,
-    /// started on the first call with `args` in place of the image's `CMD`
-    /// (none: the `CMD`). What it execs is confined alike: runc
-    /// applies the container's flags and seccomp profile to every process
-    /// it starts in it.
+    /// started on the first call as `start` says. What it execs is confined
+    /// alike: runc applies the container's flags and seccomp profile to
+    /// every process it starts in it.
     pub async fn resident(
         &self,
         image: &str,
         residence: Residence,
-        args: &[String],
+        start: &StartAs,
         confinement: &Confinement,
     ) -> Result<String, ProbeError> {
-        let key = format!("{image} {residence:?} {args:?} {}", confinement.identity());
+        let key = format!("{image} {residence:?} {start:?} {}", confinement.identity());
         let started = self
             .residents
             .get(&key, || async {
-                let start = self.start_resident(image, residence, args, confinement);
+                let started = self.start_resident(image, residence, start, confinement);
                 let doing = format!("starting a resident container of {image}");
-                match within(deadline::RESIDENT_START, &doing, start).await {
+                match within(deadline::RESIDENT_START, &doing, started).await {
                     Ok(resident) => Ok(Arc::new(resident)),
                     Err(error) => Err(Arc::new(error)),
                 }
@@ -147,11 +169,11 @@ impl Engine {
         &self,
         image: &str,
         residence: Residence,
-        args: &[String],
+        start: &StartAs,
         confinement: &Confinement,
     ) -> Result<Resident, ProbeError> {
         let docker = self.docker();
-        let request = resident_request(image, args, confinement);
+        let request = start.request(image, confinement);
         let auto_remove = residence == Residence::StdinHeldOpen;
         let mut body = container_body(self, &request, &self.new_request(), auto_remove);
         if residence == Residence::OwnCommand {
@@ -190,19 +212,19 @@ impl Engine {
     }
 
     /// A container of `image` started as a resident is (see [`Residence`]),
-    /// with `args`, but of its own, with `ports` published: for a check that watches a
-    /// container from its start (a stop, a healthcheck). Removed when the
-    /// returned value is dropped, its stdin held until then.
+    /// as `start` says, but of its own, with `ports` published: for a check
+    /// that watches a container from its start (a stop, a healthcheck).
+    /// Removed when the returned value is dropped, its stdin held until then.
     pub async fn start_fresh(
         &self,
         image: &str,
         residence: Residence,
-        args: &[String],
+        start: &StartAs,
         confinement: &Confinement,
         ports: &[u16],
         label: &RequestLabel,
     ) -> Result<Fresh, ProbeError> {
-        let request = resident_request(image, args, confinement);
+        let request = start.request(image, confinement);
         self.start_request(&request, residence, ports, label).await
     }
 

@@ -22,7 +22,7 @@ use crate::engine::{Engine, RequestLabel};
 use crate::error::ProbeError;
 use crate::network::published_address;
 use crate::readiness::{Reachable, ReadyWhen};
-use crate::resident::{Fresh, Residence};
+use crate::resident::{Fresh, Residence, StartAs};
 use crate::signal_state::Disposition;
 use futures::StreamExt;
 use std::time::Duration;
@@ -60,8 +60,8 @@ pub enum Readiness {
 pub struct StopRequest {
     pub image: String,
     pub residence: Residence,
-    /// In place of the image's `CMD`, as a resident is started; none: the `CMD`.
-    pub args: Vec<String>,
+    /// What it starts with in place of the image's own, as a resident.
+    pub start: StartAs,
     pub readiness: Readiness,
     /// The signal, by name (`SIGTERM`); `docker stop` sends the image's
     /// own ([`ImageConfig::stop_signal_sent`](crate::ImageConfig::stop_signal_sent)).
@@ -187,7 +187,7 @@ impl Engine {
             .start_fresh(
                 image,
                 request.residence,
-                &request.args,
+                &request.start,
                 &request.confinement,
                 &ports,
                 label,

@@ -6,7 +6,7 @@
 
 use image_probe::filesystem::MAX_LISTED_ENTRIES;
 use image_probe::readiness::{MAX_LOG_BYTES, ReadyWhen};
-use image_probe::resident::Residence;
+use image_probe::resident::{Residence, StartAs};
 use image_probe::run::{MAX_OUTPUT_BYTES, RunRequest};
 use image_probe::{Confinement, Engine, ProbeError};
 use std::future::Future;
@@ -34,7 +34,12 @@ fn on_engine<F: Future<Output = ()>>(test: impl FnOnce(std::sync::Arc<Engine>) -
 /// A container of [`IMAGE`] that stays running for execs.
 async fn resident_of_the_image(engine: &Engine) -> String {
     engine
-        .resident(IMAGE, Residence::StdinHeldOpen, &[], &Confinement::NONE)
+        .resident(
+            IMAGE,
+            Residence::StdinHeldOpen,
+            &StartAs::default(),
+            &Confinement::NONE,
+        )
         .await
         .expect("a resident starts")
 }

@@ -22,7 +22,7 @@ pub async fn engine_reports_the_image_healthy(suite: &Suite, row: &Arc<Row>) -> 
         .watch_health(
             subject.image(),
             row.residence.probe(),
-            &row.resident_args,
+            &row.start_as(),
             &row.unconfined(),
             within,
         )

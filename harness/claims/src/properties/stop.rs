@@ -119,7 +119,7 @@ async fn ask_to_stop(
     let request = StopRequest {
         image: subject.image().to_owned(),
         residence: row.residence.probe(),
-        args: row.resident_args.clone(),
+        start: row.start_as(),
         readiness,
         signal: claim
             .signal

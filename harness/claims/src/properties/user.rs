@@ -33,7 +33,12 @@ pub async fn process_runs_as_the_claimed_user(suite: &Suite, row: &Arc<Row>) -> 
     let observed: Vec<String> = processes.iter().map(ToString::to_string).collect();
     suite.report().row(&row.name).user = Some(observed.join(", "));
     let mut problems = Vec::new();
-    let configured = &subject.facts.config.user;
+    // The user the engine starts it as: the row's start's, else the image's USER.
+    let configured = row
+        .start
+        .user
+        .as_ref()
+        .unwrap_or(&subject.facts.config.user);
     let resolved = users_files(suite, &subject)
         .await?
         .and_then(|(passwd, group)| resolve(configured, passwd.as_deref(), group.as_deref()));

@@ -281,7 +281,7 @@ impl NetworkHolder {
             .resident(
                 subject.image(),
                 subject.row.residence.probe(),
-                &subject.row.resident_args,
+                &subject.row.start_as(),
                 &Confinement::NONE.without_network(),
             )
             .await

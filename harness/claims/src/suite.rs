@@ -39,14 +39,6 @@ impl ReadyContainer {
         }
     }
 
-    /// How long its readiness took, where it has one and this run waited.
-    pub fn ready_after(&self) -> Option<std::time::Duration> {
-        match self {
-            ReadyContainer::Service(started) => started.ready_after,
-            ReadyContainer::Resident(_) => None,
-        }
-    }
-
     /// Where this process reaches its published `port`.
     pub fn address_of(&self, port: u16) -> Result<String, ProbeError> {
         match self {

@@ -49,6 +49,17 @@ pub(super) fn profile_of(subject: &Subject) -> Result<Profile, Failure> {
     Profile::load(&claim.profile).map_err(|problem| Failure::row(subject, problem))
 }
 
+/// The row's profile, and the flags it runs under in production: the
+/// hardened flags with the profile.
+pub(super) fn under_profile(subject: &Subject) -> Result<(Profile, Confinement), Failure> {
+    let profile = profile_of(subject)?;
+    let confinement = subject
+        .row
+        .hardened()
+        .with_seccomp_profile(profile.json.to_string());
+    Ok((profile, confinement))
+}
+
 /// Whether the profile can be checked on this subject; if not, the report says why.
 pub(super) fn checkable_here(suite: &Suite, subject: &Subject) -> bool {
     if subject.emulated {
@@ -67,10 +78,7 @@ pub async fn smoke_run_works_under_the_seccomp_profile(suite: &Suite, row: &Arc<
     if !checkable_here(suite, &subject) {
         return Ok(());
     }
-    let profile = profile_of(&subject)?;
-    let confinement = row
-        .hardened()
-        .with_seccomp_profile(profile.json.to_string());
+    let (profile, confinement) = under_profile(&subject)?;
     if row.negative_control {
         return prove_the_profile_bites(suite, &subject, &profile, &confinement).await;
     }

@@ -12,7 +12,7 @@
 use super::Verdict;
 use super::any_user::ANY_USER;
 use super::commands::first_line_said;
-use super::seccomp::{checkable_here, profile_of};
+use super::seccomp::{checkable_here, under_profile};
 use crate::failure::Failure;
 use crate::judge::judge;
 use crate::row::{Row, Smoke};
@@ -61,10 +61,7 @@ pub async fn service_is_ready_under_the_seccomp_profile(suite: &Suite, row: &Arc
     if !checkable_here(suite, &subject) {
         return Ok(());
     }
-    let profile = profile_of(&subject)?;
-    let confinement = row
-        .hardened()
-        .with_seccomp_profile(profile.json.to_string());
+    let (profile, confinement) = under_profile(&subject)?;
     let under = format!("under {} and {}", profile.name(), confinement.describe());
     let with_commands = row
         .claims

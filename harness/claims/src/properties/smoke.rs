@@ -4,14 +4,12 @@
 use super::Verdict;
 use crate::command::Pattern;
 use crate::failure::Failure;
-use crate::row::{ReadyCondition, Row};
+use crate::row::{Ready, ReadyCondition, Row};
 use crate::service::start_ready;
 use crate::smoke::{observe_smoke, verdict};
 use crate::suite::Suite;
 use image_probe::ProbeError;
-use image_probe::readiness::ReadyWhen;
 use std::sync::Arc;
-use std::time::Duration;
 
 pub async fn smoke_run_gives_its_expected_output(suite: &Suite, row: &Arc<Row>) -> Verdict {
     let subject = suite.subject(row).await?;
@@ -27,7 +25,7 @@ pub async fn smoke_run_gives_its_expected_output(suite: &Suite, row: &Arc<Row>) 
 const NEVER_LOGGED: &str = "^image-claims: a line no server writes$";
 
 /// How long the never-ready server is waited on.
-const NEVER_READY_WITHIN: Duration = Duration::from_millis(1500);
+const NEVER_READY_WITHIN_MS: u64 = 1500;
 
 /// The readiness wait can fail: the first service row that waits on a log
 /// line, waited on for a line it never writes, fails as not ready in time.
@@ -47,17 +45,19 @@ pub async fn a_server_never_ready_fails_as_not_ready(suite: &Suite) -> Verdict {
     let subject = suite.subject(row).await?;
     let never_logged =
         Pattern::new(NEVER_LOGGED).map_err(|problem| Failure::row(&subject, problem))?;
-    let regex = never_logged.0.clone();
-    let never = ReadyWhen::LogLine {
-        test: Arc::new(move |line: &str| regex.is_match(line)),
-        shown: format!("/{never_logged}/"),
+    let never = Ready {
+        condition: ReadyCondition::Log(never_logged),
+        within_ms: NEVER_READY_WITHIN_MS,
     };
+    let waited = never
+        .condition(None)
+        .ok_or_else(|| Failure::row(&subject, "a log line's readiness needs no port"))?;
     let started = start_ready(
         suite.engine(),
         subject.image(),
         row,
         &row.unconfined(),
-        Some(&(never, NEVER_READY_WITHIN)),
+        Some(&(waited, never.within())),
     )
     .await;
     let gave = match started {
@@ -68,9 +68,9 @@ pub async fn a_server_never_ready_fails_as_not_ready(suite: &Suite) -> Verdict {
     Err(Failure::row(
         &subject,
         format!(
-            "waited on for a log line it never writes ({NEVER_LOGGED}) for {} ms, the server \
-             should have failed as not ready, but it gave: {gave}",
-            NEVER_READY_WITHIN.as_millis()
+            "waited on for a log line it never writes ({NEVER_LOGGED}) for \
+             {NEVER_READY_WITHIN_MS} ms, the server should have failed as not ready, but it \
+             gave: {gave}"
         ),
     ))
 }

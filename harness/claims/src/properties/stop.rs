@@ -6,7 +6,7 @@
 //! kept from being installed would stop nothing.
 
 use super::Verdict;
-use super::seccomp::{checkable_here, profile_of};
+use super::seccomp::{checkable_here, under_profile};
 use crate::checks::stop::{exited_late, observed, observed_briefly, stops_when_asked};
 use crate::failure::Failure;
 use crate::judge::judge;
@@ -42,12 +42,10 @@ fn asked_under(suite: &Suite, subject: &Subject) -> Result<Vec<Asked>, Failure> 
         return Ok(asked);
     }
     if row.claims.seccomp.is_some() && checkable_here(suite, subject) {
-        let profile = profile_of(subject)?;
+        let (profile, confinement) = under_profile(subject)?;
         asked.push(Asked {
             under: Some(format!("under {} and the hardened flags", profile.name())),
-            confinement: row
-                .hardened()
-                .with_seccomp_profile(profile.json.to_string()),
+            confinement,
         });
     } else if row.claims.hardened.is_some() {
         asked.push(Asked {

@@ -3,6 +3,7 @@
 //! command line as libtest's (a filter, `--list`, `--exact`, `--ignored`…);
 //! and derive a row's seccomp profile, as `image-claims derive-seccomp` does.
 
+use crate::escaping;
 use crate::properties::{ROW_PROPERTIES, SUITE_PROPERTIES, Verdict, commands};
 use crate::report::{TrialOutcome, TrialRecord};
 use crate::row::Row;
@@ -200,7 +201,9 @@ pub fn verdict_of(
     body: impl Future<Output = Verdict>,
 ) -> Result<(), Failed> {
     let started = Instant::now();
-    let verdict = suite.block_on(body).map_err(|failure| failure.to_string());
+    let verdict = suite
+        .block_on(body)
+        .map_err(|failure| escaping::message(&failure.to_string()));
     let row = name
         .split("::")
         .nth(1)

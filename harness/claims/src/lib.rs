@@ -19,6 +19,7 @@ pub mod checks;
 pub mod command;
 pub mod config;
 pub mod entry;
+pub mod escaping;
 pub mod failure;
 pub mod file_claim;
 pub mod judge;

@@ -172,7 +172,7 @@ pub(crate) fn made_up(row: &str, config: image_probe::ImageConfig) -> Subject {
             bytes: 0,
             stored_bytes: None,
             layer_digests: vec![],
-            layer_bytes: vec![],
+            layer_bytes: Some(vec![]),
             architecture: image_probe::Architecture::new("amd64"),
             config,
         },

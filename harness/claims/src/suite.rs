@@ -207,7 +207,7 @@ impl Suite {
         row.build = subject.build_time;
         row.bytes = Some(subject.facts.bytes);
         row.stored_bytes = Some(subject.facts.stored_bytes);
-        row.layer_bytes = Some(subject.facts.layer_bytes.clone());
+        row.layer_bytes = subject.facts.layer_bytes.clone();
     }
 
     /// The resident container of a subject, unconfined (but for the network

@@ -9,6 +9,7 @@
 //!   exit code: expected 0, observed 1
 //! ```
 
+use crate::escaping;
 use std::fmt;
 
 /// The most lines of one value a message shows.
@@ -24,8 +25,13 @@ pub enum Shown {
 }
 
 /// A number, a name or any other value whose `Display` says it all.
+/// Whatever it holds is shown by the one rule of [`escaping`]: an image
+/// names some of these values.
 pub fn plain(value: impl fmt::Display) -> Shown {
-    Shown::Inline(value.to_string())
+    Shown::Inline(escaping::value(
+        &value.to_string(),
+        escaping::MAX_VALUE_CHARS,
+    ))
 }
 
 /// Program output: `nothing` when empty, one quoted line when it is one line
@@ -58,30 +64,9 @@ pub fn text(value: &str) -> Shown {
     }
 }
 
-/// A line with control characters escaped and its length bounded: no more
-/// of it is escaped than is shown (escaping a 5 GB line whole to show 160
-/// characters of it took 5.9 GB, 2026-12-03).
+/// A line of program output as a block shows it (see [`escaping`]).
 fn visible(line: &str) -> String {
-    let mut escaped = String::new();
-    let mut shown = 0;
-    let mut chars = line.chars();
-    for c in chars.by_ref() {
-        if c.is_control() {
-            escaped.extend(c.escape_default());
-        } else {
-            escaped.push(c);
-        }
-        shown += 1;
-        if escaped.chars().count() >= MAX_LINE_CHARS {
-            break;
-        }
-    }
-    let rest = chars.count();
-    if rest == 0 && escaped.chars().count() <= MAX_LINE_CHARS {
-        return escaped;
-    }
-    let head: String = escaped.chars().take(MAX_LINE_CHARS).collect();
-    format!("{head}… ({} characters)", shown + rest)
+    escaping::value(line, MAX_LINE_CHARS)
 }
 
 /// One thing that is not as expected.
@@ -95,7 +80,7 @@ pub struct Problem {
 impl Problem {
     pub fn new(what: impl Into<String>, expected: Shown, observed: Shown) -> Self {
         Problem {
-            what: what.into(),
+            what: escaping::value(&what.into(), escaping::MAX_VALUE_CHARS),
             expected,
             observed,
         }
@@ -116,7 +101,7 @@ impl Mismatch {
             Ok(())
         } else {
             Err(Mismatch {
-                subject: subject.into(),
+                subject: escaping::value(&subject.into(), escaping::MAX_VALUE_CHARS),
                 problems,
             })
         }
@@ -124,7 +109,11 @@ impl Mismatch {
 
     /// The same problems, said of a longer subject (`IMAGE: command`).
     pub fn within(mut self, outer: &str) -> Self {
-        self.subject = format!("{outer}: {}", self.subject);
+        self.subject = format!(
+            "{}: {}",
+            escaping::value(outer, escaping::MAX_VALUE_CHARS),
+            self.subject
+        );
         self
     }
 }
@@ -175,8 +164,14 @@ fn write_labelled(f: &mut fmt::Formatter<'_>, label: &str, value: &Shown) -> fmt
 pub struct Evidence(Vec<String>);
 
 impl Evidence {
+    /// Each fact as a message shows it, by the one rule of [`escaping`].
     pub fn of<T: fmt::Display>(facts: impl IntoIterator<Item = T>) -> Self {
-        Evidence(facts.into_iter().map(|fact| fact.to_string()).collect())
+        Evidence(
+            facts
+                .into_iter()
+                .map(|fact| escaping::value(&fact.to_string(), escaping::MAX_VALUE_CHARS))
+                .collect(),
+        )
     }
 
     /// The first problem of a verdict, what it is of and what was

@@ -10,37 +10,15 @@
 //! negative control cannot show this in examples/images.toml, since its
 //! hardened claim passes.
 
-use std::path::PathBuf;
-use std::process::Command;
+mod support;
 
-/// `rows` (its `{services}` the examples' directory) checked by the binary:
-/// its exit code and stdout.
-fn check(name: &str, rows: &str) -> (Option<i32>, String) {
-    let services = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/services");
-    let services = services.canonicalize().expect("examples/services");
-    let directory = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
-    std::fs::create_dir_all(&directory).expect("the run's directory");
-    let rows_file = directory.join("rows.toml");
-    let rows = rows.replace("{services}", &services.to_string_lossy());
-    std::fs::write(&rows_file, rows).expect("the rows file");
-    let output = Command::new(env!("CARGO_BIN_EXE_image-claims"))
-        .arg("check")
-        .arg(&rows_file)
-        .arg("--report")
-        .arg(directory.join("report"))
-        .output()
-        .expect("image-claims runs");
-    (
-        output.status.code(),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-    )
-}
+use support::check;
 
 /// The example's Redis, hardened with no tmpfs for /data.
 const READ_ONLY_REDIS: &str = r#"
 [[image]]
 name = "redis-read-only"
-build = { dockerfile = "Dockerfile", root = "{services}", target = "redis", tag = "example-services:redis", bases = ["debian:bookworm-slim"], context = ["Dockerfile"], outside_rows_directory = true }
+build = { dockerfile = "Dockerfile", root = "{examples}/services", target = "redis", tag = "example-services:redis", bases = ["debian:bookworm-slim"], context = ["Dockerfile"], outside_rows_directory = true }
 residence = "own-command"
 ready = { exec = ["redis-cli", "ping"], within_ms = 10000 }
 
@@ -55,7 +33,7 @@ stops = { within_ms = 5000, exit_code = 0 }
 const STARTED_OTHERWISE: &str = r#"
 [[image]]
 name = "started-otherwise"
-build = { dockerfile = "Dockerfile", root = "{services}", target = "needs-run", tag = "example-services:needs-run", bases = ["debian:bookworm-slim"], context = ["Dockerfile"], outside_rows_directory = true }
+build = { dockerfile = "Dockerfile", root = "{examples}/services", target = "needs-run", tag = "example-services:needs-run", bases = ["debian:bookworm-slim"], context = ["Dockerfile"], outside_rows_directory = true }
 residence = "own-command"
 start = { user = "1234:1234", env = { GREETING = "hi" }, workdir = "/run/app" }
 ready = { log = '^ready$', within_ms = 10000 }
@@ -71,13 +49,13 @@ stops = { within_ms = 2000, exit_code = 0 }
 
 #[test]
 fn a_services_start_reaches_its_running_container() {
-    let (code, stdout) = check("a-start-of-its-own", STARTED_OTHERWISE);
-    assert_eq!(code, Some(0), "{stdout}");
+    let run = check("a-start-of-its-own", STARTED_OTHERWISE);
+    assert_eq!(run.code, Some(0), "{}", run.stdout);
 }
 
 #[test]
 fn a_service_ready_on_a_read_only_root_that_cannot_stop_there_fails_its_stop() {
-    let (code, stdout) = check("a-read-only-stop", READ_ONLY_REDIS);
+    let support::Checked { code, stdout, .. } = check("a-read-only-stop", READ_ONLY_REDIS);
     assert_eq!(code, Some(1), "{stdout}");
     let hardened_held = stdout.lines().any(|line| {
         line.contains("service_is_ready_under_the_hardened_flags::redis-read-only")

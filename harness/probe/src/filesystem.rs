@@ -9,6 +9,7 @@ use crate::engine::{Engine, explain_unreadable};
 use crate::error::ProbeError;
 use crate::inventory::{Classifier, Content, Identified, Reading};
 use crate::run::remove_on_drop;
+use crate::tar_stream::{EntryHeader, EntryKind, TarStream};
 use bytes::Bytes;
 use futures::Stream;
 use sha2::{Digest, Sha256};
@@ -40,6 +41,11 @@ pub const DOCKER_ADDED_PATHS: &[&str] = &[
 /// hundred bytes, and a layer can be made of millions of empty files.
 /// Debian's full image holds about 24,000.
 pub const MAX_LISTED_ENTRIES: usize = 1_000_000;
+
+/// The most bytes of paths a listing holds: a path may be 4,096 bytes, so
+/// that the entries' bound alone let 280,000 long paths take 1.11 GB
+/// (2026-12-07). Debian's full image's paths hold about 1.3 MB.
+pub const MAX_LISTED_PATH_BYTES: usize = 128 << 20;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -173,6 +179,7 @@ impl Unstarted {
         let kept = Kept {
             contents_of,
             max_entries,
+            max_path_bytes: MAX_LISTED_PATH_BYTES,
         };
         let wanted = kept.contents_of.clone();
         let reading = async {
@@ -229,19 +236,22 @@ pub struct Listing {
 }
 
 /// The capabilities an entry's PAX records give it, if any.
-fn capabilities_of<R: std::io::Read>(
-    entry: &mut tar::Entry<'_, R>,
-) -> std::io::Result<Option<FileCapabilities>> {
-    let Some(records) = entry.pax_extensions()? else {
-        return Ok(None);
-    };
-    for record in records {
-        let record = record?;
-        if record.key_bytes() == CAPABILITY_RECORD.as_bytes() {
-            return Ok(FileCapabilities::parse(record.value_bytes()).filter(FileCapabilities::any));
-        }
-    }
-    Ok(None)
+fn capabilities_of(header: &EntryHeader) -> Option<FileCapabilities> {
+    header
+        .extended
+        .record(CAPABILITY_RECORD)
+        .and_then(FileCapabilities::parse)
+        .filter(FileCapabilities::any)
+}
+
+/// A path of an export as listings name it: relative, without `./` or a
+/// trailing `/`.
+fn listed_path(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes)
+        .trim_start_matches("./")
+        .trim_start_matches('/')
+        .trim_end_matches('/')
+        .to_owned()
 }
 
 /// The entries of an export read from any reader, as
@@ -256,6 +266,7 @@ pub fn entries_of_export(
     let kept = Kept {
         contents_of,
         max_entries,
+        max_path_bytes: MAX_LISTED_PATH_BYTES,
     };
     list_tar(reader, |_| false, &kept)
 }
@@ -265,6 +276,7 @@ struct Kept {
     /// The paths whose content is kept.
     contents_of: BTreeSet<String>,
     max_entries: usize,
+    max_path_bytes: usize,
 }
 
 async fn read_tar(
@@ -328,45 +340,38 @@ fn list_tar(
     let max_entries = kept.max_entries;
     let unreadable = |e: &dyn std::fmt::Display| ProbeError::unreadable("a container's export", e);
     let classifier = Classifier::new().map_err(|e| unreadable(&e))?;
-    let mut archive = tar::Archive::new(reader);
+    let mut archive = TarStream::new(reader);
+    let mut path_bytes = 0;
     let mut entries: Vec<Entry> = Vec::new();
     // Where each regular file is among `entries`, for the hard links to it.
     let mut files: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
-    for entry in archive.entries().map_err(|e| unreadable(&e))? {
+    while let Some(header) = archive.next_entry().map_err(|e| unreadable(&e))? {
         if entries.len() >= max_entries {
             return Err(ProbeError::Bound {
                 what: format!("its file system holds more than {max_entries} entries"),
                 bound: format!("{max_entries} entries"),
             });
         }
-        let mut entry = entry.map_err(|e| unreadable(&e))?;
-        let header = entry.header().clone();
-        let kind = match header.entry_type() {
-            tar::EntryType::Regular => Kind::File,
-            tar::EntryType::Directory => Kind::Directory,
-            tar::EntryType::Symlink => Kind::Symlink,
-            _ => Kind::Other,
+        let kind = match header.kind {
+            EntryKind::File => Kind::File,
+            EntryKind::Directory => Kind::Directory,
+            EntryKind::Symlink => Kind::Symlink,
+            EntryKind::HardLink | EntryKind::Other => Kind::Other,
         };
-        let path = entry.path().map_err(|e| unreadable(&e))?;
-        let path = path
-            .to_string_lossy()
-            .trim_start_matches("./")
-            .trim_end_matches('/')
-            .to_owned();
-        if header.entry_type() == tar::EntryType::Link {
+        let path = listed_path(&header.path);
+        path_bytes += path.len();
+        if path_bytes > kept.max_path_bytes {
+            return Err(ProbeError::Bound {
+                what: format!(
+                    "its file system's paths hold more than {} bytes",
+                    kept.max_path_bytes
+                ),
+                bound: format!("{} bytes of paths", kept.max_path_bytes),
+            });
+        }
+        if header.kind == EntryKind::HardLink {
             // A second name of a file met earlier: the same file, under this name.
-            let target = entry
-                .link_name()
-                .map_err(|e| unreadable(&e))?
-                .map(|target| {
-                    target
-                        .to_string_lossy()
-                        .trim_start_matches("./")
-                        .trim_start_matches('/')
-                        .to_owned()
-                })
-                .unwrap_or_default();
-            if let Some(&index) = files.get(&target) {
+            if let Some(&index) = files.get(&listed_path(&header.link)) {
                 let linked = Entry {
                     path,
                     ..entries[index].clone()
@@ -382,11 +387,11 @@ fn list_tar(
                 continue;
             }
         }
-        let capabilities = capabilities_of(&mut entry).map_err(|e| unreadable(&e))?;
+        let capabilities = capabilities_of(&header);
         let wanted = kind == Kind::File && kept.contents_of.contains(&format!("/{path}"));
         let (read, content) = match kind {
             Kind::File if wanted => {
-                let mut digesting = Digesting::new(&mut entry);
+                let mut digesting = Digesting::new(&mut archive);
                 let read = classifier
                     .read(&mut digesting)
                     .map_err(|e| unreadable(&e))?;
@@ -394,7 +399,7 @@ fn list_tar(
                 (Some(read), Some(content))
             }
             Kind::File => (
-                Some(classifier.read(&mut entry).map_err(|e| unreadable(&e))?),
+                Some(classifier.read(&mut archive).map_err(|e| unreadable(&e))?),
                 None,
             ),
             _ => (None, None),
@@ -402,11 +407,11 @@ fn list_tar(
         let entry = Entry {
             path,
             kind,
-            mode: header.mode().map_err(|e| unreadable(&e))?,
+            mode: header.mode,
             reading: read,
             capabilities,
-            uid: header.uid().map_err(|e| unreadable(&e))?,
-            gid: header.gid().map_err(|e| unreadable(&e))?,
+            uid: header.uid,
+            gid: header.gid,
             content,
         };
         if entry.kind == Kind::File {
@@ -461,11 +466,28 @@ mod tests {
         let kept = Kept {
             contents_of,
             max_entries: MAX_LISTED_ENTRIES,
+            max_path_bytes: MAX_LISTED_PATH_BYTES,
         };
         let listing = list_tar(linked_export().as_slice(), |_| false, &kept).expect("a listing");
         let second = &listing.entries[1];
         assert_eq!((second.path.as_str(), second.kind), ("bin/b", Kind::File));
         assert_eq!(second.mode, 0o755);
         assert_eq!(second.content.as_ref().map(|content| content.size), Some(5));
+    }
+
+    #[test]
+    fn a_listing_ends_at_its_bound_of_path_bytes() {
+        let kept = Kept {
+            contents_of: BTreeSet::new(),
+            max_entries: MAX_LISTED_ENTRIES,
+            max_path_bytes: 6,
+        };
+        let error = list_tar(linked_export().as_slice(), |_| false, &kept)
+            .err()
+            .expect("two paths of 5 bytes pass a bound of 6");
+        assert!(
+            error.to_string().contains("paths hold more than 6 bytes"),
+            "{error}"
+        );
     }
 }

@@ -55,8 +55,10 @@ pub struct ImageFacts {
     /// keeps layers unpacked and compresses them only to push, so `None`.
     pub stored_bytes: Option<u64>,
     pub layer_digests: Vec<String>,
-    /// The unpacked sizes of the layers that hold files, oldest first.
-    pub layer_bytes: Vec<u64>,
+    /// The unpacked sizes of the layers that hold files, oldest first;
+    /// `None` where the classic store's history does not size each layer
+    /// (an image loaded from an archive whose config has no history).
+    pub layer_bytes: Option<Vec<u64>>,
     pub architecture: Architecture,
     /// Its configuration, as `docker inspect` gives it.
     pub config: ImageConfig,
@@ -135,7 +137,7 @@ impl Engine {
             .and_then(|root_fs| root_fs.layers)
             .unwrap_or_default();
         let store = self.facts().image_store;
-        let (bytes, stored_bytes, mut layer_bytes): (u64, Option<u64>, Vec<u64>) = match store {
+        let (bytes, stored_bytes, layer_bytes): (u64, Option<u64>, Option<Vec<u64>>) = match store {
             // The classic store's size is the unpacked bytes, and its history
             // gives each instruction's, newest first; only some make a layer.
             ImageStore::Classic => {
@@ -146,11 +148,15 @@ impl Engine {
                 let history = docker.image_history(reference).await.map_err(|e| {
                     ProbeError::engine(format!("read the history of {reference}"), e)
                 })?;
-                let each = history
-                    .iter()
-                    .rev()
-                    .map(|item| u64::try_from(item.size).unwrap_or(0))
-                    .collect();
+                // Each layer has an entry of its own in a history the
+                // engine wrote; fewer entries than layers size none of them.
+                let each = (history.len() >= layer_digests.len()).then(|| {
+                    history
+                        .iter()
+                        .rev()
+                        .map(|item| u64::try_from(item.size).unwrap_or(0))
+                        .collect()
+                });
                 (bytes, None, each)
             }
             ImageStore::Containerd => {
@@ -158,11 +164,14 @@ impl Engine {
                 let unpacked = layers.iter().map(|layer| layer.unpacked).sum();
                 let stored = layers.iter().map(|layer| layer.stored).sum();
                 let each = layers.iter().map(|layer| layer.unpacked).collect();
-                (unpacked, Some(stored), each)
+                (unpacked, Some(stored), Some(each))
             }
         };
-        layer_bytes.retain(|&size| size > 0);
-        layer_bytes.truncate(layer_digests.len());
+        let layer_bytes = layer_bytes.map(|mut sizes| {
+            sizes.retain(|&size| size > 0);
+            sizes.truncate(layer_digests.len());
+            sizes
+        });
         Ok(ImageFacts {
             id: ImageId::new(
                 inspected

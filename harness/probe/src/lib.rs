@@ -30,6 +30,7 @@ pub mod layer_bytes;
 pub mod network;
 pub mod once;
 pub mod outcome;
+pub mod pax;
 pub mod processes;
 pub mod progress;
 pub mod readiness;
@@ -39,6 +40,7 @@ pub mod run;
 pub mod signal_state;
 pub mod signatures;
 pub mod stop;
+pub mod tar_stream;
 
 pub use confinement::Confinement;
 pub use engine::Engine;

@@ -104,7 +104,15 @@ pub async fn layers_counted_give_the_classic_stores_own_size(suite: &Suite) -> V
             .await
             .map_err(|error| Failure::probe(&subject, error))?;
         let counted: Vec<_> = counted.iter().filter(|layer| layer.unpacked > 0).collect();
-        let stored = &subject.facts.layer_bytes;
+        let Some(stored) = &subject.facts.layer_bytes else {
+            suite.report().not_proven.push(format!(
+                "that counting the layers of {} gives the store's own size: its history sizes \
+                 no layer (an image loaded from an archive whose config holds no history), so \
+                 the classic store gives no size per layer to compare",
+                row.name
+            ));
+            continue;
+        };
         let each_agrees = counted.len() == stored.len()
             && counted.iter().zip(stored).all(|(layer, &store)| {
                 store == layer.unpacked || store + layer.symlinks == layer.unpacked

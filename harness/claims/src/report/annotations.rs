@@ -5,6 +5,7 @@
 //! failures.
 
 use super::{Report, TrialOutcome};
+use crate::escaping;
 
 /// The file's name in the report directory.
 pub const ANNOTATIONS_FILE: &str = "github-annotations.txt";
@@ -29,9 +30,11 @@ pub fn github_annotations(report: &Report) -> String {
     lines
 }
 
-/// A message, escaped as the runner reads it back: `%`, CR and LF.
+/// A message in one line, escaped as the runner reads it back (`%`, CR and
+/// LF), after the one rule of [`escaping`] for what an image names.
 fn escape_data(text: &str) -> String {
-    text.replace('%', "%25")
+    escaping::message(text)
+        .replace('%', "%25")
         .replace('\r', "%0D")
         .replace('\n', "%0A")
 }

@@ -7,6 +7,7 @@
 //! message and the whole text, with its evidence, as the description.
 
 use super::{Report, TrialOutcome, TrialRecord};
+use crate::escaping;
 use quick_junit::{NonSuccessKind, Property, TestCase, TestCaseStatus, TestSuite};
 
 /// The file's name in the report directory.
@@ -35,7 +36,10 @@ pub fn junit_xml(report: &Report) -> std::io::Result<String> {
             .find(|(name, _)| Some(name.as_str()) == row)
         {
             if let Some(reference) = &observed.reference {
-                suite.add_property(Property::new("reference", reference.as_str()));
+                suite.add_property(Property::new(
+                    "reference",
+                    escaping::value(reference, escaping::MAX_VALUE_CHARS),
+                ));
             }
             if let Some(id) = &observed.id {
                 suite.add_property(Property::new("image id", id.as_str()));
@@ -93,9 +97,10 @@ fn test_case(trial: &TrialRecord) -> TestCase {
     let status = match &trial.outcome {
         TrialOutcome::Passed => TestCaseStatus::success(),
         TrialOutcome::Failed(text) => {
+            let text = escaping::message(text);
             let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
-            status.set_message(summary(text));
-            status.set_description(text.as_str());
+            status.set_message(summary(&text));
+            status.set_description(text);
             status
         }
     };

@@ -2,6 +2,7 @@
 //! seccomp evidence, and a program's own notes.
 
 use super::Report;
+use crate::escaping;
 use crate::units::thousands;
 use std::fmt::Write as _;
 
@@ -9,12 +10,21 @@ fn or_dash<T>(value: Option<T>, show: impl FnOnce(T) -> String) -> String {
     value.map_or_else(|| "–".to_owned(), show)
 }
 
+/// A value in a table cell or a list item: by the one rule of [`escaping`],
+/// and a `|`, which would end the cell, as `\|`.
+fn cell(text: &str) -> String {
+    escaping::value(text, escaping::MAX_VALUE_CHARS).replace('|', "\\|")
+}
+
 pub fn markdown(report: &Report) -> String {
     let mut out = String::from("# Container image report\n\n");
     let _ = writeln!(
         out,
         "Engine: {}\n",
-        report.engine.as_deref().unwrap_or("not reached")
+        report
+            .engine
+            .as_deref()
+            .map_or_else(|| "not reached".to_owned(), cell)
     );
     let extra_titles: String = report
         .columns
@@ -47,12 +57,20 @@ pub fn markdown(report: &Report) -> String {
         let extra: String = report
             .columns
             .iter()
-            .map(|column| format!(" {} |", row.extra.get(column).map_or("–", String::as_str)))
+            .map(|column| {
+                format!(
+                    " {} |",
+                    or_dash(row.extra.get(column).map(String::as_str), cell)
+                )
+            })
             .collect();
         let _ = writeln!(
             out,
             "| {name}{control} | {} ({}) | {} | {obtained} | {} | {} | {layers} | {} | {} | {} | {} |{extra}",
-            or_dash(row.reference.as_ref(), |reference| format!("`{reference}`")),
+            or_dash(row.reference.as_ref(), |reference| format!(
+                "`{}`",
+                cell(reference)
+            )),
             or_dash(row.id.as_ref(), |id| id.short()),
             or_dash(row.architecture.as_ref(), ToString::to_string),
             or_dash(row.bytes, thousands),
@@ -60,11 +78,11 @@ pub fn markdown(report: &Report) -> String {
                 || "not stored: the classic store compresses layers only to push".to_owned(),
                 thousands
             )),
-            or_dash(row.user.as_ref(), Clone::clone),
+            or_dash(row.user.as_deref(), cell),
             or_dash(row.shell, |present| if present { "yes" } else { "no" }
                 .to_owned()),
             or_dash(row.files, |files| files.to_string()),
-            or_dash(row.stop.as_ref(), Clone::clone),
+            or_dash(row.stop.as_deref(), cell),
         );
     }
     let _ = writeln!(
@@ -99,6 +117,6 @@ fn section(out: &mut String, title: &str, lines: &[String]) {
     lines.dedup();
     let _ = writeln!(out, "\n{title}\n");
     for line in lines {
-        let _ = writeln!(out, "- {line}");
+        let _ = writeln!(out, "- {}", cell(&line));
     }
 }

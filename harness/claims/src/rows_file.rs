@@ -13,8 +13,8 @@
 
 use crate::command::CommandRun;
 use crate::row::{
-    Build, MAX_HEALTHY_WITHIN_MS, MAX_STOP_WITHIN_MS, ReadyCondition, Row, Smoke,
-    leaves_its_directory,
+    Build, MAX_HEALTHY_WITHIN_MS, MAX_STOP_AFTER_MS, MAX_STOP_WITHIN_MS, ReadyCondition, Row,
+    Smoke, leaves_its_directory,
 };
 use serde::Deserialize;
 use std::collections::BTreeSet;
@@ -237,6 +237,17 @@ fn problem_of(row: &Row) -> Option<String> {
         return Some(format!(
             "gives a stop claim a within_ms of 0 or over {MAX_STOP_WITHIN_MS}: a container is \
              watched for at most that long after the signal"
+        ));
+    }
+    if row
+        .claims
+        .stops
+        .iter()
+        .any(|stop| stop.after_ms.is_some_and(|after| after > MAX_STOP_AFTER_MS))
+    {
+        return Some(format!(
+            "gives a stop claim an after_ms over {MAX_STOP_AFTER_MS}: a ready container waits at \
+             most that long to be asked"
         ));
     }
     if let Some(hardened) = &row.claims.hardened

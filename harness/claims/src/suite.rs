@@ -210,10 +210,12 @@ impl Suite {
         row.layer_bytes = subject.facts.layer_bytes.clone();
     }
 
-    /// The resident container of a subject, unconfined (but for the network
-    /// where it needs none), as its row says it stays running, and ready.
+    /// The resident container of a subject, as `docker run -d` starts it
+    /// (the default network, no limit it can read: the user claim and the
+    /// commands judge what production runs), as its row says it stays
+    /// running, and ready.
     pub async fn resident(&self, subject: &Subject) -> Result<String, Failure> {
-        self.ready_container(subject, &subject.row.unconfined())
+        self.ready_container(subject, &Confinement::AS_DEPLOYED)
             .await
             .map_err(|error| Failure::probe(subject, error))
     }

@@ -47,6 +47,22 @@ pub struct Confinement {
     /// `--user`: the uid (and gid) every process starts as, in place of
     /// the image's USER, such as the arbitrary uid OpenShift gives.
     pub user: Option<String>,
+    /// Where the backstop is: on the container, as limits its processes
+    /// can read (`pids.max`, `memory.limit_in_bytes`), or watched from
+    /// outside (see [`crate::backstop`]), for a run that must look as
+    /// `docker run -d` does from inside.
+    pub backstop: Backstop,
+}
+
+/// Where a container's backstop limits are kept.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Backstop {
+    /// `--pids-limit` and `--memory`: exact, and visible inside.
+    #[default]
+    OnTheContainer,
+    /// The engine's count of its processes and memory read from outside,
+    /// and the container killed past either: nothing inside shows it.
+    Watched,
 }
 
 impl Confinement {
@@ -60,6 +76,24 @@ impl Confinement {
         nano_cpus: None,
         seccomp_profile: None,
         user: None,
+        backstop: Backstop::OnTheContainer,
+    };
+
+    /// As `docker run -d IMAGE` starts it: the default network, no limit,
+    /// the backstop watched from outside. What a check of how an image
+    /// behaves in production judges, so that an image cannot tell it is
+    /// being checked by a network of its own or a limit it can read.
+    pub const AS_DEPLOYED: Confinement = Confinement {
+        locked_down: false,
+        no_network: false,
+        joined_network: None,
+        tmpfs: Vec::new(),
+        pids_limit: None,
+        memory_bytes: None,
+        nano_cpus: None,
+        seccomp_profile: None,
+        user: None,
+        backstop: Backstop::Watched,
     };
 
     /// `--network none`.
@@ -143,18 +177,25 @@ impl Confinement {
         if !security.is_empty() {
             host.security_opt = Some(security);
         }
-        host.pids_limit = Some(self.pids_limit.unwrap_or(BACKSTOP_PIDS_LIMIT));
-        let memory = self.memory_bytes.unwrap_or(BACKSTOP_MEMORY_BYTES);
-        host.memory = Some(memory);
-        host.memory_swap = Some(memory);
+        let (pids, memory) = match self.backstop {
+            Backstop::OnTheContainer => (
+                Some(self.pids_limit.unwrap_or(BACKSTOP_PIDS_LIMIT)),
+                Some(self.memory_bytes.unwrap_or(BACKSTOP_MEMORY_BYTES)),
+            ),
+            Backstop::Watched => (self.pids_limit, self.memory_bytes),
+        };
+        host.pids_limit = pids;
+        host.memory = memory;
+        host.memory_swap = memory;
         host.nano_cpus = self.nano_cpus;
     }
 
     /// Tells confinements apart: equal for equal flags and profile.
     pub fn identity(&self) -> String {
         format!(
-            "{} {}",
+            "{} {:?} {}",
             self.describe(),
+            self.backstop,
             self.seccomp_profile.as_deref().unwrap_or_default()
         )
     }

@@ -13,6 +13,7 @@
 
 pub mod argv0;
 pub mod audit;
+pub mod backstop;
 pub mod build;
 pub mod capabilities;
 pub mod cleanup;

@@ -10,8 +10,9 @@
 //! - its own command runs until stopped (a server): the run's end removes
 //!   it, or the reaper does.
 
+use crate::backstop;
 use crate::cleanup::OnDrop;
-use crate::confinement::Confinement;
+use crate::confinement::{Backstop, Confinement};
 use crate::deadline::{self, within};
 use crate::engine::Engine;
 use crate::engine::RequestLabel;
@@ -205,6 +206,9 @@ impl Engine {
                 error,
             ));
         }
+        if confinement.backstop == Backstop::Watched {
+            backstop::watch(docker, &created.id, image);
+        }
         Ok(Resident {
             id: created.id,
             _stdin: stdin,
@@ -262,6 +266,9 @@ impl Engine {
         if let Err(error) = docker.start_container(&created.id, None).await {
             let runtime_said = runtime_said_after_failure(docker, &created.id).await;
             return Err(ProbeError::start_refused(image, runtime_said, error));
+        }
+        if request.confinement.backstop == Backstop::Watched {
+            backstop::watch(docker, &created.id, image);
         }
         Ok(Fresh {
             id: created.id,

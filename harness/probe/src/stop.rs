@@ -68,6 +68,8 @@ pub struct StopRequest {
     pub signal: String,
     /// How long the container is watched after the signal.
     pub within: Duration,
+    /// How long after it is ready it is sent the signal.
+    pub after: Duration,
     pub confinement: Confinement,
 }
 
@@ -106,7 +108,7 @@ pub enum StopOutcome {
 
 impl Engine {
     /// Starts a container of the request's image and its twin, waits until
-    /// both are ready, sends the container the signal and the twin SIGKILL,
+    /// both are ready and then the request's `after`, sends the container the signal and the twin SIGKILL,
     /// and watches the container for the request's time plus the engine's
     /// share, which the twin measures. Both are removed in every case.
     pub async fn ask_to_stop(&self, request: &StopRequest) -> Result<Stopped, ProbeError> {
@@ -116,6 +118,7 @@ impl Engine {
             self.start_ready_to_stop(request, &label),
             self.start_ready_to_stop(request, &label)
         )?;
+        tokio::time::sleep(request.after).await;
         let signal = request.signal.clone();
         let disposition = self
             .main_process_signals(&subject.id)

@@ -247,3 +247,49 @@ fn a_fork_bomb_stops_at_the_backstop_pids_limit() {
         );
     });
 }
+
+#[test]
+fn a_container_as_deployed_is_killed_past_the_watched_backstop() {
+    use futures::StreamExt;
+    use image_probe::confinement::BACKSTOP_PIDS_LIMIT;
+    on_engine(|engine| async move {
+        // No limit on the container, as docker run -d starts it: the
+        // processes pass the bound, and only the watcher outside ends them.
+        let processes = BACKSTOP_PIDS_LIMIT + 100;
+        let script =
+            format!("i=0; while [ $i -lt {processes} ]; do sleep 120 & i=$((i+1)); done; wait");
+        let start = StartAs {
+            entrypoint: Some(vec!["sh".to_owned(), "-c".to_owned(), script]),
+            ..StartAs::default()
+        };
+        let fresh = engine
+            .start_fresh(
+                IMAGE,
+                Residence::OwnCommand,
+                &start,
+                &Confinement::AS_DEPLOYED,
+                &[],
+                &engine.new_request(),
+            )
+            .await
+            .expect("it starts");
+        let exit = tokio::time::timeout(
+            Duration::from_secs(240),
+            engine.docker().wait_container(&fresh.id, None).next(),
+        )
+        .await
+        .expect("the watcher kills it before its sleeps end");
+        let code = match exit {
+            Some(Ok(exit)) => exit.status_code,
+            Some(Err(testcontainers::bollard::errors::Error::DockerContainerWaitError {
+                code,
+                ..
+            })) => code,
+            other => panic!("no exit status: {other:?}"),
+        };
+        assert_eq!(
+            code, 137,
+            "killed with SIGKILL, past {BACKSTOP_PIDS_LIMIT} processes"
+        );
+    });
+}

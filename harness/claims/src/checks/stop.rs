@@ -118,6 +118,7 @@ mod tests {
             signal: None,
             within_ms: 1000,
             exit_code: 143,
+            after_ms: None,
         }
     }
 

@@ -49,7 +49,8 @@ fn commands_confinement(subject: &Subject) -> Result<Confinement, Failure> {
         .as_ref()
         .filter(|seccomp| seccomp.commands && !row.negative_control)
     else {
-        return Ok(row.unconfined());
+        // The resident's own, so that the commands share it.
+        return Ok(Confinement::AS_DEPLOYED);
     };
     let claim = row.claims.hardened.clone().unwrap_or_default();
     let memory_mib = row

@@ -25,7 +25,9 @@ struct Asked {
     confinement: Confinement,
 }
 
-/// Unconfined, and as the row claims it runs in production, where it is
+/// As `docker run -d` starts it (the default network, no limit it can
+/// read: an image that looked for the harness's limits answered SIGTERM
+/// only then), and as the row claims it runs in production, where it is
 /// no control: under the seccomp profile with the hardened flags where it
 /// claims a profile that applies here, else under the hardened flags where
 /// it claims them. A server that becomes ready on a read-only root may
@@ -36,7 +38,7 @@ fn asked_under(suite: &Suite, subject: &Subject) -> Result<Vec<Asked>, Failure> 
     let row = &subject.row;
     let mut asked = vec![Asked {
         under: None,
-        confinement: row.unconfined(),
+        confinement: Confinement::AS_DEPLOYED,
     }];
     if row.negative_control {
         return Ok(asked);
@@ -59,25 +61,33 @@ fn asked_under(suite: &Suite, subject: &Subject) -> Result<Vec<Asked>, Failure> 
 pub async fn container_stops_when_asked(suite: &Suite, row: &Arc<Row>) -> Verdict {
     let subject = suite.subject(row).await?;
     let asked = asked_under(suite, &subject)?;
-    let tries: Vec<(&Asked, &StopClaim)> = asked
+    let tries: Vec<(&Asked, &StopClaim, Duration)> = asked
         .iter()
-        .flat_map(|asked| row.claims.stops.iter().map(move |claim| (asked, claim)))
+        .flat_map(|asked| {
+            row.claims.stops.iter().flat_map(move |claim| {
+                claim
+                    .asked_after()
+                    .into_iter()
+                    .map(move |after| (asked, claim, after))
+            })
+        })
         .collect();
-    let stops = futures::future::join_all(
-        tries
-            .iter()
-            .map(|(asked, claim)| ask_to_stop(suite, &subject, claim, &asked.confinement)),
-    )
+    let stops = futures::future::join_all(tries.iter().map(|(asked, claim, after)| {
+        ask_to_stop(suite, &subject, claim, &asked.confinement, *after)
+    }))
     .await;
     let mut problems = Vec::new();
     let mut seen = Vec::new();
     let mut evidence = Vec::new();
-    for ((asked, claim), stopped) in tries.iter().zip(stops) {
+    for ((asked, claim, after), stopped) in tries.iter().zip(stops) {
         let stopped = stopped?;
-        let under = asked
+        let mut under = asked
             .under
             .as_ref()
             .map_or_else(String::new, |under| format!(" {under}"));
+        if !after.is_zero() {
+            under.push_str(&format!(" {} ms after it was ready", after.as_millis()));
+        }
         seen.push(format!(
             "{}{under}: {}",
             stopped.signal,
@@ -105,6 +115,7 @@ async fn ask_to_stop(
     subject: &Subject,
     claim: &StopClaim,
     confinement: &Confinement,
+    after: Duration,
 ) -> Result<Stopped, Failure> {
     let row = &subject.row;
     // A container is asked to stop once it is ready, as an orchestrator
@@ -124,6 +135,7 @@ async fn ask_to_stop(
             .clone()
             .unwrap_or_else(|| subject.facts.config.stop_signal_sent()),
         within: Duration::from_millis(claim.within_ms),
+        after,
         confinement: confinement.clone(),
     };
     let mut fastest: Option<Stopped> = None;
@@ -176,6 +188,7 @@ mod tests {
             signal: None,
             within_ms: 2000,
             exit_code: 143,
+            after_ms: None,
         }
     }
 

@@ -5,6 +5,7 @@
 //! trial: a trial returns its verdict, and the report is written once,
 //! after the last trial, from what was observed.
 
+use crate::checks::shell::Tried;
 use crate::failure::Failure;
 use crate::report::Report;
 use crate::row::Row;
@@ -13,6 +14,7 @@ use crate::subject::{BuildsByTag, Subject, build_inputs_digest, build_row, make_
 use image_probe::filesystem::{Listing, MAX_LISTED_ENTRIES};
 use image_probe::once::OncePerKey;
 use image_probe::readiness::Reachable;
+use image_probe::signatures::ProgramKind;
 use image_probe::{Confinement, Engine, ProbeError};
 use std::collections::BTreeSet;
 use std::future::Future;
@@ -68,6 +70,8 @@ pub struct Suite {
     rebuilds: OncePerKey<Result<Rebuilt, Arc<Failure>>>,
     /// The second build of each reproducible row, by its tag.
     second_builds: OncePerKey<Result<String, Arc<ProbeError>>>,
+    /// What the programs of an image did when offered scripts of a kind.
+    offered: OncePerKey<Result<Arc<Vec<Tried>>, Arc<Failure>>>,
     report: Mutex<Report>,
     report_directory: PathBuf,
     /// The files whose content some row's claims read: every export keeps them.
@@ -120,6 +124,7 @@ impl Suite {
             ready_containers: OncePerKey::default(),
             rebuilds: OncePerKey::default(),
             second_builds: OncePerKey::default(),
+            offered: OncePerKey::default(),
             report: Mutex::new(report),
             report_directory: report_directory.to_owned(),
             content_paths,
@@ -306,6 +311,24 @@ impl Suite {
     /// The image's file system, exported once per run and reading. A
     /// negative control is read only until `enough` says it has seen what
     /// refutes its claims: a control can be gigabytes.
+    /// What the programs of `subject`'s image did when offered scripts of
+    /// `kind`, made by `offer` once per image and kind: the claim's two
+    /// trials (the files, and the running container) read the same proof.
+    pub async fn offered<F: Future<Output = Result<Vec<Tried>, Failure>>>(
+        &self,
+        subject: &Subject,
+        kind: ProgramKind,
+        offer: impl FnOnce() -> F,
+    ) -> Result<Arc<Vec<Tried>>, Failure> {
+        let key = format!("{} {}", subject.image(), kind.as_str());
+        self.offered
+            .get(&key, || async {
+                offer().await.map(Arc::new).map_err(Arc::new)
+            })
+            .await
+            .map_err(|failure| Failure::row(&subject.label, failure.to_string()))
+    }
+
     pub async fn listing(
         &self,
         subject: &Subject,

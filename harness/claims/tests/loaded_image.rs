@@ -58,7 +58,11 @@ fn archive_without_history(layer: &[u8]) -> Vec<u8> {
         .iter()
         .map(|byte| format!("{byte:02x}"))
         .collect();
-    let architecture = if cfg!(target_arch = "aarch64") { "arm64" } else { "amd64" };
+    let architecture = if cfg!(target_arch = "aarch64") {
+        "arm64"
+    } else {
+        "amd64"
+    };
     let config = serde_json::json!({
         "architecture": architecture,
         "os": "linux",
@@ -71,7 +75,10 @@ fn archive_without_history(layer: &[u8]) -> Vec<u8> {
     let mut archive = tar::Builder::new(Vec::new());
     for (path, data) in [
         ("config.json", serde_json::to_vec(&config).expect("JSON")),
-        ("manifest.json", serde_json::to_vec(&manifest).expect("JSON")),
+        (
+            "manifest.json",
+            serde_json::to_vec(&manifest).expect("JSON"),
+        ),
         ("layer.tar", layer.to_vec()),
     ] {
         let mut header = tar::Header::new_ustar();

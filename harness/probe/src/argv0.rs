@@ -12,6 +12,7 @@ use crate::engine::Engine;
 use crate::error::ProbeError;
 use crate::outcome::Outcome;
 use crate::resident::EXEC_DEADLINE;
+use std::time::Duration;
 use testcontainers::bollard::body_full;
 use testcontainers::bollard::query_parameters::UploadToContainerOptionsBuilder;
 
@@ -29,6 +30,20 @@ impl Engine {
         args: &[&str],
         input: Option<&[u8]>,
     ) -> Result<Outcome, ProbeError> {
+        self.exec_named_within(container, target, argv0, args, input, EXEC_DEADLINE)
+            .await
+    }
+
+    /// [`Engine::exec_named`], ending at `deadline`.
+    pub async fn exec_named_within(
+        &self,
+        container: &str,
+        target: &str,
+        argv0: &str,
+        args: &[&str],
+        input: Option<&[u8]>,
+        deadline: Duration,
+    ) -> Result<Outcome, ProbeError> {
         // A directory for each run, so that two files tried under one name
         // never meet.
         let directory = format!("{LINKS_DIRECTORY}-{}", self.new_request().0);
@@ -44,7 +59,7 @@ impl Engine {
         let mut command = vec![argv0.to_owned()];
         command.extend(args.iter().map(|&arg| arg.to_owned()));
         let path = format!("PATH=/{directory}");
-        self.exec_within(container, &command, &[path], input, EXEC_DEADLINE)
+        self.exec_within(container, &command, &[path], input, deadline)
             .await
     }
 }

@@ -110,6 +110,20 @@ impl Entry {
         }
     }
 
+    /// Whether a process could be made of it, whatever its name: an ELF
+    /// file or a script with an execute bit, or an ELF program its loader
+    /// runs whatever its mode.
+    pub fn could_run(&self) -> bool {
+        let Some(reading) = &self.reading else {
+            return false;
+        };
+        match &reading.content {
+            Content::Elf(elf) => self.is_executable() || (elf.program && elf.loader.is_some()),
+            Content::Script(_) => self.is_executable(),
+            Content::Other => false,
+        }
+    }
+
     /// Whether any of its execute bits is set.
     pub fn is_executable(&self) -> bool {
         self.mode & EXECUTABLE_BITS != 0

@@ -29,6 +29,7 @@ pub mod image_file;
 pub mod inventory;
 pub mod layer_bytes;
 pub mod network;
+pub mod offers;
 pub mod once;
 pub mod outcome;
 pub mod pax;

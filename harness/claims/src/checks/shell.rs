@@ -4,6 +4,7 @@
 //! name it answers to.
 
 use crate::verdict::{Mismatch, Problem, listed, plain};
+use image_probe::offers::MARKER;
 use image_probe::signatures::{PROOF_EXIT, ProgramKind};
 use std::fmt;
 
@@ -34,11 +35,15 @@ pub struct Tried {
     pub command: String,
     /// `None` when the engine could not start it.
     pub code: Option<i64>,
+    /// Whether it wrote the offer's marker, for a script offered to a
+    /// program no signature names; `None` for a found program's proof,
+    /// whose code alone proves it.
+    pub marked: Option<bool>,
 }
 
 impl Tried {
     pub fn ran_the_script(&self) -> bool {
-        self.code == Some(PROOF_EXIT)
+        self.code == Some(PROOF_EXIT) && self.marked != Some(false)
     }
 }
 
@@ -57,7 +62,7 @@ pub fn none_found(
             shown.push("(reading stopped there)".to_owned());
         }
         problems.push(Problem::new(
-            format!("{}s, found by what the files are", kind.as_str()),
+            format!("{}s, found by what the files are or do", kind.as_str()),
             plain("none"),
             listed(&shown),
         ));
@@ -74,7 +79,10 @@ pub fn none_runs(image: &str, kind: ProgramKind, tried: &[Tried]) -> Result<(), 
             Problem::new(
                 format!("docker exec of {} as {}", tried.path, tried.command),
                 plain(format!("no {} to run it", kind.as_str())),
-                plain(format!("exit code {PROOF_EXIT}: it ran the script")),
+                plain(match tried.marked {
+                    Some(_) => format!("exit code {PROOF_EXIT} and {MARKER}: it ran the script"),
+                    None => format!("exit code {PROOF_EXIT}: it ran the script"),
+                }),
             )
         })
         .collect();
@@ -114,7 +122,7 @@ mod tests {
                 .map(|mismatch| mismatch.to_string())
                 .as_deref(),
             Some(
-                "httpd:1\n  shells, found by what the files are: expected none, observed \
+                "httpd:1\n  shells, found by what the files are or do: expected none, observed \
                  /httpd is BusyBox v1.35.0 (Debian 1:1.35.0-4+deb12u1+b1): it holds the \
                  applets ash and sh"
             )
@@ -128,6 +136,7 @@ mod tests {
             path: "/bin/sh".to_owned(),
             command: command_words(&["/bin/sh", "-c", "exit 42"]),
             code: None,
+            marked: None,
         };
         let other = Tried {
             code: Some(127),
@@ -138,6 +147,7 @@ mod tests {
             path: "/httpd".to_owned(),
             command: command_words(&["sh", "-c", "exit 42"]),
             code: Some(42),
+            marked: None,
         };
         let message = none_runs("image", ProgramKind::Shell, &[ran])
             .err()
@@ -148,6 +158,25 @@ mod tests {
                 "image\n  docker exec of /httpd as sh -c 'exit 42': expected no shell to run \
                  it, observed exit code 42: it ran the script"
             )
+        );
+    }
+
+    #[test]
+    fn an_offered_script_proves_itself_only_with_its_marker() {
+        let offered = |marked| Tried {
+            path: "/usr/local/bin/agent".to_owned(),
+            command: command_words(&["/usr/local/bin/agent", "-c", "echo …; exit 42"]),
+            code: Some(42),
+            marked: Some(marked),
+        };
+        assert!(none_runs("image", ProgramKind::Shell, &[offered(false)]).is_ok());
+        let message = none_runs("image", ProgramKind::Shell, &[offered(true)])
+            .err()
+            .map(|mismatch| mismatch.to_string())
+            .unwrap_or_default();
+        assert!(
+            message.contains("exit code 42 and image-claims-ran-it: it ran the script"),
+            "{message}"
         );
     }
 }

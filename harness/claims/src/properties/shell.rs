@@ -16,10 +16,15 @@ use crate::row::Row;
 use crate::subject::Subject;
 use crate::suite::Suite;
 use crate::verdict::Evidence;
+use futures::StreamExt;
+use image_probe::ProbeError;
 use image_probe::filesystem::Entry;
 use image_probe::inventory::Identified;
+use image_probe::offers::{MARKER, offers_of, ran_the_script};
 use image_probe::signatures::{PROOF_EXIT, ProgramKind};
+use std::collections::HashSet;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// Each program of `kind` found in the image, with its file.
 async fn found_of_kind(
@@ -52,11 +57,30 @@ fn described(entry: &Entry, program: &Identified) -> Found {
 
 async fn none_found_in_the_image(suite: &Suite, row: &Arc<Row>, kind: ProgramKind) -> Verdict {
     let subject = suite.subject(row).await?;
-    let (found, complete) = found_of_kind(suite, &subject, kind).await?;
-    let found: Vec<Found> = found
+    let (found_by_bytes, complete) = found_of_kind(suite, &subject, kind).await?;
+    let mut found: Vec<Found> = found_by_bytes
         .iter()
         .map(|(entry, program)| described(entry, program))
         .collect();
+    // With none named by its bytes, a program no signature names, found by
+    // what it does; with one, the claim is refuted already.
+    let offered = match found_by_bytes.is_empty() {
+        true => offered(suite, &subject, kind, &found_by_bytes).await?,
+        false => Arc::default(),
+    };
+    found.extend(
+        offered
+            .iter()
+            .filter(|tried| tried.ran_the_script())
+            .map(|tried| Found {
+                path: tried.path.clone(),
+                program: format!(
+                    "a program no signature names that runs a script given as {}",
+                    tried.command
+                ),
+                because: format!("it exited {PROOF_EXIT} writing {MARKER}"),
+            }),
+    );
     if kind == ProgramKind::Shell {
         suite.report().row(&row.name).shell = Some(!found.is_empty());
     }
@@ -79,6 +103,10 @@ async fn none_runs_in_the_container(suite: &Suite, row: &Arc<Row>, kind: Program
     }
     if kind == ProgramKind::Shell {
         tried.push(try_plain_shell(suite, &container).await);
+    }
+    if !tried.iter().any(Tried::ran_the_script) {
+        let offered = offered(suite, &subject, kind, &found).await?;
+        tried.extend(offered.iter().cloned());
     }
     // An exec fails in a container that is not running, shell or none: no proof.
     suite
@@ -129,7 +157,147 @@ async fn try_found(suite: &Suite, container: &str, entry: &Entry, program: &Iden
         path,
         command,
         code: outcome.ok().map(|outcome| outcome.code),
+        marked: None,
     }
+}
+
+/// The most programs offered scripts in one image: each is offered up to
+/// a dozen, and Debian's full image holds about 1,500 files that could run.
+const MAX_OFFERED_PROGRAMS: usize = 3_000;
+
+/// How many programs are offered scripts at once.
+const OFFERED_AT_ONCE: usize = 4;
+
+/// How long one offer may run: a program that takes `-c` for something
+/// else (a config file, a count) may start to serve.
+const OFFER_DEADLINE: Duration = Duration::from_secs(5);
+
+/// [`offer_to_every_program`], once per image and kind.
+async fn offered(
+    suite: &Suite,
+    subject: &Subject,
+    kind: ProgramKind,
+    found: &[(Entry, Identified)],
+) -> Result<Arc<Vec<Tried>>, Failure> {
+    suite
+        .offered(subject, kind, || {
+            offer_to_every_program(suite, subject, kind, found)
+        })
+        .await
+}
+
+/// Every program of the image that could run and no signature names,
+/// offered scripts of `kind` (see `image_probe::offers`) in a container
+/// with no network unless its row needs one, until one runs one.
+async fn offer_to_every_program(
+    suite: &Suite,
+    subject: &Subject,
+    kind: ProgramKind,
+    found: &[(Entry, Identified)],
+) -> Result<Vec<Tried>, Failure> {
+    let listing = listing(suite, subject).await?;
+    let named: HashSet<&str> = found.iter().map(|(entry, _)| entry.path.as_str()).collect();
+    let candidates: Vec<&Entry> = listing
+        .entries
+        .iter()
+        .filter(|entry| entry.could_run() && !named.contains(entry.path.as_str()))
+        .collect();
+    if candidates.len() > MAX_OFFERED_PROGRAMS {
+        return Err(Failure::probe(
+            subject,
+            ProbeError::Bound {
+                what: format!(
+                    "{} files that could run, each to be offered scripts",
+                    candidates.len()
+                ),
+                bound: format!("{MAX_OFFERED_PROGRAMS} programs"),
+            },
+        ));
+    }
+    let container = suite
+        .ready_container(subject, &subject.row.unconfined())
+        .await
+        .map_err(|error| Failure::probe(subject, error))?;
+    let mut offers = Vec::with_capacity(candidates.len());
+    for entry in candidates {
+        offers.push(offer_to(suite, &container, entry, kind));
+    }
+    let mut offering = futures::stream::iter(offers).buffer_unordered(OFFERED_AT_ONCE);
+    let mut tried = Vec::new();
+    while let Some(mut offered) = offering.next().await {
+        let ran = offered.iter().any(Tried::ran_the_script);
+        tried.append(&mut offered);
+        if ran {
+            break;
+        }
+    }
+    Ok(tried)
+}
+
+/// One program offered each script of `kind`, until one runs: as itself
+/// (or through its loader, where it has no execute bit), and under the
+/// names an offer gives it.
+async fn offer_to(suite: &Suite, container: &str, entry: &Entry, kind: ProgramKind) -> Vec<Tried> {
+    let path = format!("/{}", entry.path);
+    let engine = suite.engine();
+    let mut tried = Vec::new();
+    for offer in offers_of(kind) {
+        let input = offer.stdin.map(str::as_bytes);
+        let (words, outcome) = match (offer.argv0, entry.is_executable(), entry.loader()) {
+            (Some(argv0), true, _) => {
+                let outcome = engine
+                    .exec_named_within(container, &path, argv0, offer.args, input, OFFER_DEADLINE)
+                    .await;
+                let mut words = vec![argv0];
+                words.extend(offer.args);
+                (words, outcome)
+            }
+            (None, true, _) => {
+                let mut words = vec![path.as_str()];
+                words.extend(offer.args);
+                let command: Vec<String> = words.iter().map(|&word| word.to_owned()).collect();
+                let outcome = engine
+                    .exec_within(container, &command, &[], input, OFFER_DEADLINE)
+                    .await;
+                (words, outcome)
+            }
+            (None, false, Some(loader)) => {
+                let mut words = vec![loader, path.as_str()];
+                words.extend(offer.args);
+                let command: Vec<String> = words.iter().map(|&word| word.to_owned()).collect();
+                let outcome = engine
+                    .exec_within(container, &command, &[], input, OFFER_DEADLINE)
+                    .await;
+                (words, outcome)
+            }
+            // A name is a link to the file, which then needs its execute bit.
+            _ => continue,
+        };
+        let (code, marked) = match &outcome {
+            Ok(outcome) => (
+                Some(outcome.code),
+                ran_the_script(outcome.code, &outcome.stdout),
+            ),
+            Err(_) => (None, false),
+        };
+        let mut command = command_words(&words);
+        if offer.stdin.is_some() {
+            command.push_str(&format!(
+                " (a script on standard input: {})",
+                offer.language
+            ));
+        }
+        tried.push(Tried {
+            path: path.clone(),
+            command,
+            code,
+            marked: Some(marked),
+        });
+        if marked {
+            break;
+        }
+    }
+    tried
 }
 
 /// `docker exec CONTAINER /bin/sh -c 'exit 42'`.
@@ -142,6 +310,7 @@ async fn try_plain_shell(suite: &Suite, container: &str) -> Tried {
         path: PLAIN_SHELL.to_owned(),
         command: command_words(&words),
         code: outcome.ok().map(|outcome| outcome.code),
+        marked: None,
     }
 }
 

@@ -500,11 +500,16 @@ pub struct StopClaim {
 pub const LATER_ASK_MS: u64 = 5_000;
 
 impl StopClaim {
-    /// How long after it is ready each fresh container is asked.
-    pub fn asked_after(&self) -> Vec<std::time::Duration> {
-        let millis = match self.after_ms {
-            Some(after) => vec![after],
-            None => vec![0, LATER_ASK_MS],
+    /// How long after it is ready each fresh container is asked: as
+    /// `docker run -d` starts it, at once and [`LATER_ASK_MS`] later; under
+    /// flags (a profile, the hardened ones), which judge what the flags
+    /// take away rather than when, at once. A claim's `after_ms` is the one
+    /// time for both.
+    pub fn asked_after(&self, under_flags: bool) -> Vec<std::time::Duration> {
+        let millis = match (self.after_ms, under_flags) {
+            (Some(after), _) => vec![after],
+            (None, true) => vec![0],
+            (None, false) => vec![0, LATER_ASK_MS],
         };
         millis
             .into_iter()
@@ -934,5 +939,30 @@ mod tests {
         assert!(!row(command, true).unconfined().no_network);
         let server = r#"{ port = 80, path = "/", status = 200, body = "" }"#;
         assert!(!row(server, false).unconfined().no_network);
+    }
+
+    #[test]
+    fn a_stop_is_asked_at_once_and_later_as_deployed_and_at_once_under_flags() {
+        let millis = |claim: &StopClaim, under_flags| -> Vec<u128> {
+            claim
+                .asked_after(under_flags)
+                .iter()
+                .map(std::time::Duration::as_millis)
+                .collect()
+        };
+        let claim = StopClaim {
+            signal: None,
+            within_ms: 2000,
+            exit_code: 143,
+            after_ms: None,
+        };
+        assert_eq!(millis(&claim, false), [0, u128::from(LATER_ASK_MS)]);
+        assert_eq!(millis(&claim, true), [0]);
+        let later = StopClaim {
+            after_ms: Some(60_000),
+            ..claim
+        };
+        assert_eq!(millis(&later, false), [60_000]);
+        assert_eq!(millis(&later, true), [60_000]);
     }
 }

@@ -220,7 +220,7 @@ impl Suite {
     /// commands judge what production runs), as its row says it stays
     /// running, and ready.
     pub async fn resident(&self, subject: &Subject) -> Result<String, Failure> {
-        self.ready_container(subject, &Confinement::AS_DEPLOYED)
+        self.ready_container(subject, &Confinement::as_deployed())
             .await
             .map_err(|error| Failure::probe(subject, error))
     }

@@ -115,6 +115,16 @@ pub const OFFERS: &[Offer] = &[
     },
     Offer {
         kind: ProgramKind::Interpreter,
+        language: "JavaScript's -c (GJS)",
+        argv0: None,
+        args: &[
+            "-c",
+            r#"print("image-claims-" + "ran-it"); imports.system.exit(42)"#,
+        ],
+        stdin: None,
+    },
+    Offer {
+        kind: ProgramKind::Interpreter,
         language: "Lua's -e",
         argv0: None,
         args: &["-e", r#"print("image-claims-" .. "ran-it") os.exit(42)"#],
@@ -139,6 +149,37 @@ pub const OFFERS: &[Offer] = &[
         language: "PHP's -r",
         argv0: None,
         args: &["-r", r#"echo "image-claims-" . "ran-it\n"; exit(42);"#],
+        stdin: None,
+    },
+    Offer {
+        kind: ProgramKind::Interpreter,
+        language: "Scheme's -c (Guile)",
+        argv0: None,
+        args: &[
+            "-c",
+            r#"(display (string-append "image-claims-" "ran-it")) (newline) (exit 42)"#,
+        ],
+        stdin: None,
+    },
+    Offer {
+        kind: ProgramKind::Interpreter,
+        language: "Lisp's -e (newLISP)",
+        argv0: None,
+        args: &["-e", r#"(println "image-claims-" "ran-it") (exit 42)"#],
+        stdin: None,
+    },
+    Offer {
+        kind: ProgramKind::Interpreter,
+        language: "Forth's -e (Gforth)",
+        argv0: None,
+        args: &["-e", ".( image-claims-) .( ran-it) cr 42 (bye)"],
+        stdin: None,
+    },
+    Offer {
+        kind: ProgramKind::Interpreter,
+        language: "Pike's -e",
+        argv0: None,
+        args: &["-e", r#"write("image-claims-" + "ran-it\n"); exit(42);"#],
         stdin: None,
     },
     Offer {

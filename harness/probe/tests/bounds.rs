@@ -267,7 +267,7 @@ fn a_container_as_deployed_is_killed_past_the_watched_backstop() {
                 IMAGE,
                 Residence::OwnCommand,
                 &start,
-                &Confinement::AS_DEPLOYED,
+                &Confinement::as_deployed(),
                 &[],
                 &engine.new_request(),
             )

@@ -50,7 +50,7 @@ fn commands_confinement(subject: &Subject) -> Result<Confinement, Failure> {
         .filter(|seccomp| seccomp.commands && !row.negative_control)
     else {
         // The resident's own, so that the commands share it.
-        return Ok(Confinement::AS_DEPLOYED);
+        return Ok(Confinement::as_deployed());
     };
     let claim = row.claims.hardened.clone().unwrap_or_default();
     let memory_mib = row

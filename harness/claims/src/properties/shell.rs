@@ -248,30 +248,21 @@ async fn offer_to(suite: &Suite, container: &str, entry: &Entry, kind: ProgramKi
                 let outcome = engine
                     .exec_named_within(container, &path, argv0, offer.args, input, OFFER_DEADLINE)
                     .await;
-                let mut words = vec![argv0];
-                words.extend(offer.args);
-                (words, outcome)
+                ([&[argv0], offer.args].concat(), outcome)
             }
-            (None, true, _) => {
-                let mut words = vec![path.as_str()];
-                words.extend(offer.args);
+            (argv0, executable, loader) => {
+                let words = match (argv0, executable, loader) {
+                    (None, true, _) => [&[path.as_str()], offer.args].concat(),
+                    (None, false, Some(loader)) => [&[loader, path.as_str()], offer.args].concat(),
+                    // A name is a link to the file, which then needs its execute bit.
+                    _ => continue,
+                };
                 let command: Vec<String> = words.iter().map(|&word| word.to_owned()).collect();
                 let outcome = engine
                     .exec_within(container, &command, &[], input, OFFER_DEADLINE)
                     .await;
                 (words, outcome)
             }
-            (None, false, Some(loader)) => {
-                let mut words = vec![loader, path.as_str()];
-                words.extend(offer.args);
-                let command: Vec<String> = words.iter().map(|&word| word.to_owned()).collect();
-                let outcome = engine
-                    .exec_within(container, &command, &[], input, OFFER_DEADLINE)
-                    .await;
-                (words, outcome)
-            }
-            // A name is a link to the file, which then needs its execute bit.
-            _ => continue,
         };
         let (code, marked) = match &outcome {
             Ok(outcome) => (

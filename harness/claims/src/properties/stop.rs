@@ -38,7 +38,7 @@ fn asked_under(suite: &Suite, subject: &Subject) -> Result<Vec<Asked>, Failure> 
     let row = &subject.row;
     let mut asked = vec![Asked {
         under: None,
-        confinement: Confinement::AS_DEPLOYED,
+        confinement: Confinement::as_deployed(),
     }];
     if row.negative_control {
         return Ok(asked);
@@ -66,7 +66,7 @@ pub async fn container_stops_when_asked(suite: &Suite, row: &Arc<Row>) -> Verdic
         .flat_map(|asked| {
             row.claims.stops.iter().flat_map(move |claim| {
                 claim
-                    .asked_after()
+                    .asked_after(asked.under.is_some())
                     .into_iter()
                     .map(move |after| (asked, claim, after))
             })

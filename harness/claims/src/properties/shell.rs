@@ -162,7 +162,8 @@ async fn try_found(suite: &Suite, container: &str, entry: &Entry, program: &Iden
 }
 
 /// The most programs offered scripts in one image: each is offered up to
-/// a dozen, and Debian's full image holds about 1,500 files that could run.
+/// 3 shell scripts or 18 interpreter scripts (`image_probe::offers`), and
+/// Debian's full image holds about 1,500 files that could run.
 const MAX_OFFERED_PROGRAMS: usize = 3_000;
 
 /// How many programs are offered scripts at once.
